@@ -1,0 +1,163 @@
+//! The commands behind the CLI — run, list, validate, serve — as library functions that return
+//! what to print and the exit code, so the whole tool is callable from tests. Every failure that
+//! stops a command is a [`CommandError`] carrying its exit code.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+
+use tokio::sync::watch;
+
+use crate::catalogue::{Catalogue, CatalogueError, load};
+use crate::config::{CatalogueSource, RunConfig, Target, UsageError};
+use crate::driver::plan::Plan;
+use crate::driver::{self, DriveSettings};
+use crate::exit;
+use crate::output::write_atomically;
+use crate::report::{RunReport, json, junit};
+use crate::service;
+
+/// A command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// A flag is wrong.
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// The catalogue cannot be read or is invalid.
+    #[error(transparent)]
+    Catalogue(#[from] load::LoadError),
+    /// The selection names unknown ids.
+    #[error(transparent)]
+    Selection(#[from] driver::plan::SelectionError),
+    /// The embedded service could not start.
+    #[error(transparent)]
+    Service(#[from] service::StartError),
+}
+
+impl CommandError {
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Usage(_) | CommandError::Catalogue(_) | CommandError::Selection(_) => {
+                exit::USAGE
+            }
+            CommandError::Service(_) => exit::INFRASTRUCTURE,
+        }
+    }
+}
+
+/// Loads the catalogue from its source.
+pub fn load_catalogue(source: &CatalogueSource) -> Result<Catalogue, load::LoadError> {
+    match source {
+        CatalogueSource::Builtin => crate::catalogue::builtin::load()
+            .map_err(|e: CatalogueError| load::LoadError::Invalid(e)),
+        CatalogueSource::Dir(dir) => load::load_dir(dir),
+    }
+}
+
+fn check_output_dir(flag: &str, path: Option<&Path>) -> Result<(), UsageError> {
+    let Some(path) = path else { return Ok(()) };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "{flag}: cannot write {}: directory {} does not exist",
+            path.display(),
+            dir.display()
+        )))
+    }
+}
+
+/// The result of `mpcert run`.
+pub struct RunOutcome {
+    /// The report.
+    pub report: RunReport,
+    /// Output files that could not be written (the run itself is complete).
+    pub write_errors: Vec<String>,
+}
+
+impl RunOutcome {
+    /// The exit code: the report's, or 3 when an output file could not be written.
+    pub fn exit_code(&self) -> u8 {
+        if self.write_errors.is_empty() {
+            self.report.exit_code()
+        } else {
+            exit::INFRASTRUCTURE
+        }
+    }
+}
+
+/// `mpcert run`: loads and selects, starts the embedded service if asked, drives the client,
+/// and writes the JUnit and JSON reports (always, also when every case errored).
+pub async fn run(
+    config: RunConfig,
+    interrupt: watch::Receiver<bool>,
+) -> Result<RunOutcome, CommandError> {
+    let catalogue = load_catalogue(&config.catalogue)?;
+    let plan = Plan::select(&catalogue, &config.categories, &config.cases)?;
+    check_output_dir("--junit", config.junit.as_deref())?;
+    check_output_dir("--report", config.report.as_deref())?;
+    let embedded = match &config.target {
+        Target::Embedded => {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+            Some(service::start(addr, config.time_scale).await?)
+        }
+        Target::Service(_) => None,
+    };
+    let service_url = match (&embedded, &config.target) {
+        (Some(running), _) => running.url(),
+        (None, Target::Service(url)) => url.clone(),
+        (None, Target::Embedded) => String::new(),
+    };
+    let settings = DriveSettings {
+        client: config.client.clone(),
+        client_name: config.client_name.clone(),
+        client_version: config.client_version.clone(),
+        service_url,
+        target_label: config.target.label(),
+        time_scale: config.time_scale,
+        fail_fast: config.fail_fast,
+        interrupt,
+    };
+    let report = driver::drive(&catalogue, &plan, settings).await;
+    if let Some(running) = embedded {
+        running.stop().await;
+    }
+    let mut write_errors = Vec::new();
+    if let Some(path) = &config.junit {
+        if let Err(e) = write_atomically(path, &junit::render(&report)) {
+            write_errors.push(format!("--junit: {e}: {}", e.source));
+        }
+    }
+    if let Some(path) = &config.report {
+        let written = json::to_json(&report)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                write_atomically(path, &bytes).map_err(|e| format!("{e}: {}", e.source))
+            });
+        if let Err(e) = written {
+            write_errors.push(format!("--report: {e}"));
+        }
+    }
+    Ok(RunOutcome {
+        report,
+        write_errors,
+    })
+}
+
+/// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the bound address.
+pub async fn serve(
+    listen: SocketAddr,
+    time_scale: f64,
+    on_ready: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), CommandError> {
+    let running = service::start(listen, crate::config::time_scale(time_scale)?).await?;
+    on_ready(running.addr);
+    shutdown.await;
+    running.stop().await;
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! Loading the catalogue: YAML text to a node tree with positions (the private `tree` module),
+//! then to the serde model one category header and one case at a time, so that one bad case does
+//! not hide the problems of another. Every problem carries its `file:line:column`; all files are
+//! parsed and validated before anything is reported, and only a catalogue without problems is
+//! built, ordered and digested. This module and `tree` are the only ones that know about YAML.
+
+mod tree;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::{Catalogue, CatalogueError, Category, LocatedCase, Location, Problem, model, validate};
+use tree::{Node, Pos, Value};
+
+/// The certification order of the known categories, after the mandatory ones.
+pub const CANONICAL_ORDER: [&str; 6] = [
+    "onboarding",
+    "payments",
+    "prepared-payments",
+    "payments-with-restrictions",
+    "prepared-payments-with-restrictions",
+    "refunds",
+];
+
+/// One catalogue file turned into the model, with the positions of its nodes.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    /// The file as the user named it.
+    pub file: String,
+    /// The category and the cases that could be read (all of them when `complete`).
+    pub model: model::CategoryFile,
+    /// Positions of the nodes, with `cases[i]` indexing `model.cases`.
+    pub positions: Positions,
+    /// Position of each case of `model.cases` (its first key, normally `id`).
+    pub case_locations: Vec<Location>,
+    /// Whether every case of the file could be read into the model.
+    pub complete: bool,
+}
+
+/// The positions of a file's nodes, addressed by paths such as `cases[2].steps[0].with.posId`.
+#[derive(Debug, Clone, Default)]
+pub struct Positions {
+    file: String,
+    values: HashMap<String, Pos>,
+    keys: HashMap<String, Pos>,
+    refused: Vec<String>,
+}
+
+impl Positions {
+    fn build(file: &str, root: &Node) -> Positions {
+        let mut positions = Positions {
+            file: file.to_string(),
+            ..Positions::default()
+        };
+        positions.walk(root, String::new());
+        positions
+    }
+
+    fn walk(&mut self, node: &Node, path: String) {
+        match &node.value {
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.walk(item, format!("{path}[{i}]"));
+                }
+            }
+            Value::Map(entries) => {
+                for entry in entries {
+                    let child = join(&path, &entry.key);
+                    self.keys.insert(child.clone(), entry.key_pos);
+                    self.walk(&entry.value, child);
+                }
+            }
+            Value::Refused => self.refused.push(path.clone()),
+            _ => {}
+        }
+        self.values.insert(path, node.pos);
+    }
+
+    /// The position of the value at `path`, else of its deepest existing ancestor, else 1:1.
+    pub fn locate(&self, path: &str) -> Location {
+        let mut path = path;
+        loop {
+            if let Some(pos) = self.values.get(path) {
+                return self.location(*pos);
+            }
+            match parent(path) {
+                Some(up) => path = up,
+                None => return self.location(Pos::START),
+            }
+        }
+    }
+
+    /// The position of the mapping key that ends `path`; like [`Positions::locate`] otherwise.
+    pub fn locate_key(&self, path: &str) -> Location {
+        match self.keys.get(path) {
+            Some(pos) => self.location(*pos),
+            None => self.locate(path),
+        }
+    }
+
+    /// The file these positions belong to.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    fn location(&self, pos: Pos) -> Location {
+        Location {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+        }
+    }
+
+    fn problem(&self, pos: Pos, message: impl Into<String>) -> Problem {
+        Problem {
+            location: self.location(pos),
+            message: message.into(),
+        }
+    }
+
+    /// Whether `path` is, or lies under, a refused (already reported) node.
+    fn is_refused(&self, path: &str) -> bool {
+        self.refused.iter().any(|r| {
+            path == r
+                || path
+                    .strip_prefix(r.as_str())
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        })
+    }
+}
+
+/// `path.key`, or `key` at the root.
+pub(super) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// The path without its last segment (`a.b[2]` → `a.b` → `a`), `None` at the root.
+fn parent(path: &str) -> Option<&str> {
+    if path.is_empty() {
+        return None;
+    }
+    let cut = if path.ends_with(']') {
+        path.rfind('[')
+    } else {
+        path.rfind('.')
+    };
+    Some(cut.map_or("", |i| &path[..i]))
+}
+
+/// Parses one file; `Err` holds every problem found in it.
+pub fn parse_file(file: &str, text: &str) -> Result<ParsedFile, Vec<Problem>> {
+    match parse_partial(file, text) {
+        (Some(parsed), problems) if problems.is_empty() => Ok(parsed),
+        (_, mut problems) => {
+            problems.sort();
+            Err(problems)
+        }
+    }
+}
+
+/// Parses one file as far as possible: the model holds the header and every case that could be
+/// read (none if the header could not), next to every problem found.
+fn parse_partial(file: &str, text: &str) -> (Option<ParsedFile>, Vec<Problem>) {
+    let parsed = tree::parse(text);
+    let full = Positions {
+        file: file.to_string(),
+        ..Positions::default()
+    };
+    let mut problems: Vec<Problem> = (parsed.problems.into_iter())
+        .map(|(pos, message)| full.problem(pos, message))
+        .collect();
+    let Some(mut root) = parsed.root else {
+        if problems.is_empty() {
+            let message = "empty catalogue file: expected a mapping with `category` and `cases`";
+            problems.push(full.problem(Pos::START, message));
+        }
+        return (None, problems);
+    };
+    let full = Positions::build(file, &root);
+    let Value::Map(entries) = &mut root.value else {
+        let message = "a catalogue file must be a mapping with `category` and `cases`";
+        problems.push(full.problem(root.pos, message));
+        return (None, problems);
+    };
+    for entry in entries
+        .iter()
+        .filter(|e| e.key != "category" && e.key != "cases")
+    {
+        let message = format!(
+            "unknown field `{}`, expected `category` or `cases`",
+            entry.key
+        );
+        problems.push(full.problem(entry.key_pos, message));
+    }
+    let header = match entries.iter().find(|e| e.key == "category") {
+        Some(entry) => deserialize::<model::CategoryHeader>(&entry.value, "category", &full)
+            .map_err(|problem| problems.extend(problem))
+            .ok(),
+        None => {
+            problems.push(full.problem(
+                root.pos,
+                "missing the `category` header (id, title, summary)",
+            ));
+            None
+        }
+    };
+    let mut cases = Vec::new();
+    let mut complete = true;
+    match entries.iter_mut().find(|e| e.key == "cases") {
+        Some(entry) => match &mut entry.value.value {
+            Value::Seq(items) => {
+                let mut index = 0;
+                items.retain(|item| {
+                    let path = format!("cases[{index}]");
+                    index += 1;
+                    let read = match deserialize::<model::Case>(item, &path, &full) {
+                        Ok(case) => {
+                            cases.push(case);
+                            true
+                        }
+                        Err(problem) => {
+                            problems.extend(problem);
+                            false
+                        }
+                    };
+                    complete &= read;
+                    read
+                });
+            }
+            other => {
+                let message = format!("`cases` must be a list of cases, found {}", kind(other));
+                problems.push(full.problem(entry.value.pos, message));
+            }
+        },
+        None => problems.push(full.problem(root.pos, "missing the `cases` list")),
+    }
+    let Some(category) = header else {
+        return (None, problems);
+    };
+    // Rebuild the positions on the tree without the unreadable cases, so that `cases[i]`
+    // addresses `model.cases[i]`.
+    let positions = Positions::build(file, &root);
+    let case_locations = (0..cases.len())
+        .map(|i| positions.locate(&format!("cases[{i}]")))
+        .collect();
+    let parsed = ParsedFile {
+        file: file.to_string(),
+        model: model::CategoryFile { category, cases },
+        positions,
+        case_locations,
+        complete,
+    };
+    (Some(parsed), problems)
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null | Value::Refused => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::Str(_) => "a string",
+        Value::Seq(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
+fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Null | Value::Refused => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(n) => J::from(*n),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Value::Str(s) => J::String(s.clone()),
+        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => J::Object(
+            (entries.iter())
+                .map(|e| (e.key.clone(), to_json(&e.value)))
+                .collect(),
+        ),
+    }
+}
+
+/// Deserializes the node at `prefix`; the error is `None` when it only repeats a refused node.
+fn deserialize<T: DeserializeOwned>(
+    node: &Node,
+    prefix: &str,
+    positions: &Positions,
+) -> Result<T, Option<Problem>> {
+    serde_path_to_error::deserialize(to_json(node)).map_err(|error| {
+        let mut path = prefix.to_string();
+        let mut last_key = "";
+        for segment in error.path().iter() {
+            match segment {
+                serde_path_to_error::Segment::Seq { index } => path = format!("{path}[{index}]"),
+                serde_path_to_error::Segment::Map { key }
+                | serde_path_to_error::Segment::Enum { variant: key } => {
+                    path = join(&path, key);
+                    last_key = key;
+                }
+                serde_path_to_error::Segment::Unknown => break,
+            }
+        }
+        if positions.is_refused(&path) {
+            return None;
+        }
+        let (at_key, message) = explain(&error.inner().to_string(), &path, last_key);
+        let location = if at_key {
+            positions.locate_key(&path)
+        } else {
+            positions.locate(&path)
+        };
+        Some(Problem { location, message })
+    })
+}
+
+/// Rewords a serde error for a catalogue author; `true` when it concerns the key at `path`.
+fn explain(message: &str, path: &str, last_key: &str) -> (bool, String) {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let expected = quoted.get(1..).unwrap_or_default();
+    if message.starts_with("unknown field `") {
+        let hint = validate::did_you_mean(quoted.first().copied().unwrap_or(""), expected);
+        return (true, format!("{message}{hint}"));
+    }
+    if let Some(value) = message
+        .strip_prefix("unknown variant `")
+        .and(quoted.first())
+    {
+        let what = match last_key {
+            "do" => "operation",
+            "payment" | "active_payment" | "seeded_payment" => "payment status",
+            "replies" => "fault reply",
+            _ => "value",
+        };
+        let hint = validate::did_you_mean(value, expected);
+        let expected = expected.join(", ");
+        return (
+            false,
+            format!("unknown {what} `{value}`; expected one of {expected}{hint}"),
+        );
+    }
+    if let Some(field) = message.strip_prefix("missing field `").and(quoted.first()) {
+        return (
+            false,
+            format!("missing required field `{field}` in `{path}`"),
+        );
+    }
+    (false, format!("`{path}`: {message}"))
+}
+
+/// Orders the files' categories: mandatory first, then [`CANONICAL_ORDER`], then by id.
+pub fn catalogue_order(files: &[ParsedFile]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|&i| {
+        let header = &files[i].model.category;
+        let rank = CANONICAL_ORDER.iter().position(|id| *id == header.id);
+        (
+            !header.mandatory,
+            rank.unwrap_or(usize::MAX),
+            header.id.clone(),
+        )
+    });
+    order
+}
+
+/// Loads a catalogue from (display name, text) pairs, reporting every problem of every file.
+pub fn load_files(files: &[(String, String)]) -> Result<Catalogue, CatalogueError> {
+    let mut problems = Vec::new();
+    let mut parsed = Vec::new();
+    let mut complete = true;
+    for (name, text) in files {
+        let (file, found) = parse_partial(name, text);
+        problems.extend(found);
+        complete &= file.as_ref().is_some_and(|f| f.complete);
+        parsed.extend(file);
+    }
+    if files.is_empty() {
+        problems.push(Problem {
+            location: Location {
+                file: "<catalogue>".to_string(),
+                line: 1,
+                column: 1,
+            },
+            message: "no catalogue files".to_string(),
+        });
+    }
+    problems.extend(validate::validate_partial(&parsed, complete));
+    problems.sort();
+    problems.dedup();
+    if !problems.is_empty() {
+        return Err(CatalogueError { problems });
+    }
+    let order = catalogue_order(&parsed);
+    let mut slots: Vec<Option<ParsedFile>> = parsed.into_iter().map(Some).collect();
+    let categories = (order.iter())
+        .filter_map(|&i| slots.get_mut(i).and_then(Option::take))
+        .map(|file| Category {
+            header: file.model.category,
+            cases: (file.model.cases.into_iter())
+                .zip(file.case_locations)
+                .map(|(case, location)| LocatedCase { case, location })
+                .collect(),
+            file: file.file,
+        })
+        .collect();
+    Ok(Catalogue {
+        categories,
+        digest: digest(files),
+    })
+}
+
+/// Hex SHA-256 over the files sorted by name, each as name, NUL, text, NUL.
+fn digest(files: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = files.iter().collect();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    for (name, text) in sorted {
+        for part in [name.as_bytes(), b"\0", text.as_bytes(), b"\0"] {
+            hasher.update(part);
+        }
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Why a catalogue directory could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The directory could not be listed.
+    #[error("cannot read catalogue directory {path}")]
+    Io {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A catalogue file could not be read.
+    #[error("cannot read catalogue file {path}")]
+    File {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The directory holds no `*.yaml`/`*.yml` file.
+    #[error("no catalogue files (*.yaml) in {path}")]
+    Empty {
+        /// The directory.
+        path: String,
+    },
+    /// The files were read but the catalogue is invalid.
+    #[error(transparent)]
+    Invalid(#[from] CatalogueError),
+}
+
+/// Loads every `*.yaml`/`*.yml` file of `dir` (not recursive, sorted by name).
+pub fn load_dir(dir: &Path) -> Result<Catalogue, LoadError> {
+    let dir_error = |source| LoadError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(dir_error)? {
+        let entry = entry.map_err(dir_error)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+        if yaml && entry.path().is_file() {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Err(LoadError::Empty {
+            path: dir.display().to_string(),
+        });
+    }
+    names.sort();
+    let mut files = Vec::with_capacity(names.len());
+    for name in names {
+        let path = dir.join(&name);
+        let display = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => files.push((display, text)),
+            Err(source) => {
+                return Err(LoadError::File {
+                    path: display,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(load_files(&files)?)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! The catalogue's YAML schema as Rust types: one file per category, each with ordered cases,
+//! each case with a backend script and ordered steps. Every struct refuses unknown fields and no
+//! enum is untagged, so a typo is an error rather than a silently ignored key. Field meanings are
+//! documented for catalogue authors in `cases/README.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::pos::PaymentStatus;
+
+/// One catalogue file: a category header and its ordered cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryFile {
+    /// The category this file defines.
+    pub category: CategoryHeader,
+    /// The category's cases, in the order they run.
+    pub cases: Vec<Case>,
+}
+
+/// The header of a category file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryHeader {
+    /// Kebab-case id, unique in the catalogue (e.g. `payments`).
+    pub id: String,
+    /// Title as the certification website shows it.
+    pub title: String,
+    /// One-paragraph summary.
+    pub summary: String,
+    /// Whether the category always runs (onboarding does: it creates the PoS the others use).
+    #[serde(default)]
+    pub mandatory: bool,
+}
+
+/// One certification case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Kebab-case id, unique in its category; the full id is `category/case`.
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// One line saying what the case proves.
+    pub summary: String,
+    /// What the certification backend does during the case.
+    #[serde(default)]
+    pub backend: BackendScript,
+    /// The operations asked of the client under test, in order.
+    pub steps: Vec<Step>,
+}
+
+/// The certification backend's script for one case: the simulated customer, preconditions and
+/// injected faults.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendScript {
+    /// How the simulated customer answers payments started during the case.
+    #[serde(default)]
+    pub customer: Option<CustomerScript>,
+    /// State prepared on the session's PoS before the case starts.
+    #[serde(default)]
+    pub seed: Option<Seed>,
+    /// Faults injected into successive calls of an endpoint.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+}
+
+/// The simulated customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerScript {
+    /// The statuses that successive polls of a payment started in this case reach; the last one
+    /// repeats. The customer moves the payment through the real state machine, so a client's own
+    /// action (a cancel) takes precedence over the script.
+    pub payment: Vec<PaymentStatus>,
+    /// Whether a reserved payment allows partial capture.
+    #[serde(default)]
+    pub partial_capture_possible: bool,
+}
+
+/// A precondition the backend sets up before the case starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seed {
+    /// A payment in this (active) state already sits on the session's PoS.
+    pub active_payment: PaymentStatus,
+}
+
+/// Faults for successive calls of one endpoint; calls after the listed ones are answered normally.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// The endpoint, written `METHOD /template` as in the OpenAPI document below `/pos/v10`,
+    /// e.g. `POST /payments/{paymentid}/cancel`.
+    pub on: String,
+    /// What the first, second, … matching call gets.
+    pub replies: Vec<FaultReply>,
+}
+
+/// An injected fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultReply {
+    /// Process the call fully, then hold the 200 longer than any client timeout.
+    Hold200,
+    /// Change nothing and answer 500 (code `2000`) after a short delay.
+    Err500,
+}
+
+/// One operation asked of the client under test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The driver-protocol operation.
+    #[serde(rename = "do")]
+    pub op: Operation,
+    /// Optional human title (defaults to the operation name).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Operation parameters; string values may hold `{{name}}` templates.
+    #[serde(default, rename = "with")]
+    pub params: BTreeMap<String, serde_json::Value>,
+    /// What the judge checks after the step.
+    #[serde(default)]
+    pub expect: Expectations,
+    /// Values to remember for later steps: name → `result.<field>` or `params.<field>`.
+    #[serde(default)]
+    pub save: BTreeMap<String, String>,
+}
+
+/// A driver-protocol operation (DESIGN §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[allow(missing_docs)] // the variants are the protocol's operation names
+pub enum Operation {
+    CreatePos,
+    DeletePos,
+    Pay,
+    Prepare,
+    Ready,
+    Capture,
+    Cancel,
+    Refund,
+    CaptureRefund,
+    CancelRefund,
+}
+
+impl Operation {
+    /// The operation's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::CreatePos => "create_pos",
+            Operation::DeletePos => "delete_pos",
+            Operation::Pay => "pay",
+            Operation::Prepare => "prepare",
+            Operation::Ready => "ready",
+            Operation::Capture => "capture",
+            Operation::Cancel => "cancel",
+            Operation::Refund => "refund",
+            Operation::CaptureRefund => "capture_refund",
+            Operation::CancelRefund => "cancel_refund",
+        }
+    }
+
+    /// The parameters the operation requires.
+    pub fn required_params(self) -> &'static [&'static str] {
+        match self {
+            Operation::CreatePos => &[
+                "merchantBrandId",
+                "merchantLocationId",
+                "merchantPosId",
+                "name",
+            ],
+            Operation::DeletePos => &["posId"],
+            Operation::Pay => &["posId", "orderId", "amount", "currencyCode"],
+            Operation::Prepare => &["posId", "orderId"],
+            Operation::Ready => &["paymentId", "amount", "currencyCode"],
+            Operation::Capture => &["paymentId", "amount"],
+            Operation::Cancel => &["paymentId"],
+            Operation::Refund => &["paymentId", "amount", "currencyCode", "refundOrderId"],
+            Operation::CaptureRefund | Operation::CancelRefund => &["refundId"],
+        }
+    }
+
+    /// The optional parameters the operation accepts.
+    pub fn optional_params(self) -> &'static [&'static str] {
+        match self {
+            Operation::CreatePos => &["beaconId", "supportedBeaconTypes"],
+            Operation::Pay => &[
+                "restrictions",
+                "merchantPaymentLabel",
+                "plannedCaptureDelay",
+                "waitForCustomer",
+            ],
+            Operation::Prepare => &["waitForCustomer"],
+            Operation::Ready => &[
+                "restrictions",
+                "merchantPaymentLabel",
+                "plannedCaptureDelay",
+            ],
+            _ => &[],
+        }
+    }
+
+    /// The result fields the operation may return.
+    pub fn result_fields(self) -> &'static [&'static str] {
+        match self {
+            Operation::CreatePos => &["posId"],
+            Operation::DeletePos => &[],
+            Operation::Pay => &["paymentId", "status", "partialCapturePossible"],
+            Operation::Prepare => &["paymentId", "status"],
+            Operation::Ready => &["status", "partialCapturePossible"],
+            Operation::Capture | Operation::Cancel => &["status"],
+            Operation::Refund => &["refundId", "status"],
+            Operation::CaptureRefund | Operation::CancelRefund => &["status"],
+        }
+    }
+}
+
+/// What the judge checks after a step, besides the conduct rules.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Result fields that must equal these values.
+    #[serde(default)]
+    pub result: BTreeMap<String, serde_json::Value>,
+    /// Result fields that must be present (any value).
+    #[serde(default)]
+    pub present: Vec<String>,
+    /// Exact number of calls per endpoint (`METHOD /template`) during the step.
+    #[serde(default)]
+    pub calls: BTreeMap<String, u32>,
+    /// The state the seeded payment must be in after the step.
+    #[serde(default)]
+    pub seeded_payment: Option<PaymentStatus>,
+}

@@ -1,0 +1,124 @@
+//! Command-line definitions (clap), and nothing else: parsing into a validated configuration
+//! happens in [`crate::config`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Runs the MobilePay PoS API v10 self-certification headlessly, for CI.
+#[derive(Debug, Parser)]
+#[command(name = "mpcert", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Certify a client: run the selected cases and report verdicts (exit 0 passed, 1 failed,
+    /// 2 usage or catalogue error, 3 no trustworthy verdict).
+    Run(RunArgs),
+    /// List the catalogue's categories, cases and steps.
+    List(ListArgs),
+    /// Check a catalogue and report every problem at once (exit 2 when invalid).
+    Validate(CatalogueArgs),
+    /// Serve the certification service alone, for developing a client against it.
+    Serve(ServeArgs),
+}
+
+/// Where the catalogue comes from.
+#[derive(Debug, Args)]
+pub struct CatalogueArgs {
+    /// Read the catalogue from this directory of YAML files instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+/// `mpcert run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The catalogue to use.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+    /// Run this category (repeatable); mandatory categories always run.
+    #[arg(long = "category", id = "category", value_name = "ID")]
+    pub categories: Vec<String>,
+    /// Run this case, as category/case (repeatable).
+    #[arg(long = "case", id = "case", value_name = "CAT/ID")]
+    pub case_ids: Vec<String>,
+    /// The client under test.
+    #[arg(long, value_name = "SPEC", default_value = "reference")]
+    pub client: String,
+    /// The version being certified (Major.Minor.Build); defaults to mpcert's own version.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub client_version: Option<String>,
+    /// The client system's name, as typed into the certification website.
+    #[arg(long, value_name = "NAME", default_value = "mpcert reference client")]
+    pub client_name: String,
+    /// The certification service: `embedded`, or the URL of an `mpcert serve`.
+    #[arg(long, value_name = "TARGET", default_value = "embedded")]
+    pub target: String,
+    /// Compress every mandated delay by this factor (1 = real time) on the embedded service.
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON RunReport here.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Stop after the first case that does not pass (the rest are reported skipped).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// More output: the exchanges of every case.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Less output: only cases that did not pass, and the totals.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Output formats of `mpcert list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Human-readable text.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// `mpcert list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The catalogue to use.
+    #[command(flatten)]
+    pub catalogue: CatalogueArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+/// `mpcert serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Compress every mandated delay by this factor (1 = real time).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    pub time_scale: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

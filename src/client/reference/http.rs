@@ -1,0 +1,313 @@
+//! The call layer: one logical PoS v10 request as the conduct rules want it sent. Every attempt
+//! carries the bearer token, the version, VAT and client-id headers, and — only on the four
+//! creating endpoints — an idempotency key that stays the same, like the serialised body, across
+//! the retries of one logical request (B3, B15, B16). An attempt is bounded by the method's timeout
+//! (B1); network faults, timeouts and 5xx are retried a fixed number of times after a constant
+//! delay, 4xx never (B2, B6); a 401 fetches a fresh token and repeats the attempt once. Polls use
+//! single attempts ([`Transport::once`]) because their pacing belongs to the poll layer.
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use reqwest::{Method, RequestBuilder, Url};
+use serde_json::Value;
+
+use super::attempt::{Attempt, describe_status, error_code, parse_body, send_attempt};
+use super::timing::Timing;
+use super::token::TokenSource;
+use super::{Failure, ReferenceConfig, reported};
+use crate::client::protocol::AdapterError;
+use crate::pos::constants::SUGGESTED_RETRIES;
+use crate::secret::Secret;
+
+/// Calls per logical request: the first attempt and the suggested retries.
+pub(super) const ATTEMPTS: u32 = 1 + SUGGESTED_RETRIES;
+
+const VERSION_HEADER: HeaderName = HeaderName::from_static("x-mobilepay-client-system-version");
+const VAT_HEADER: HeaderName = HeaderName::from_static("x-mobilepay-merchant-vat-number");
+const CLIENT_ID_HEADER: HeaderName = HeaderName::from_static("x-ibm-client-id");
+const IDEMPOTENCY_HEADER: HeaderName = HeaderName::from_static("x-mobilepay-idempotency-key");
+
+/// One logical PoS v10 request.
+#[derive(Debug, Clone)]
+pub(super) struct Call {
+    method: Method,
+    segments: Vec<String>,
+    query: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    keyed: bool,
+}
+
+impl Call {
+    fn new(method: Method, segments: &[&str]) -> Self {
+        Call {
+            method,
+            segments: segments.iter().map(|s| (*s).to_string()).collect(),
+            query: Vec::new(),
+            body: None,
+            keyed: false,
+        }
+    }
+
+    /// `GET` of the path below the API base, given as segments.
+    pub(super) fn get(segments: &[&str]) -> Self {
+        Call::new(Method::GET, segments)
+    }
+
+    /// `POST` of the path below the API base, given as segments.
+    pub(super) fn post(segments: &[&str]) -> Self {
+        Call::new(Method::POST, segments)
+    }
+
+    /// `DELETE` of the path below the API base, given as segments.
+    pub(super) fn delete(segments: &[&str]) -> Self {
+        Call::new(Method::DELETE, segments)
+    }
+
+    /// Adds a query parameter.
+    pub(super) fn query(mut self, name: &str, value: &str) -> Self {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets the JSON body, serialised once so every attempt sends the same bytes.
+    pub(super) fn json(mut self, body: &Value) -> Self {
+        self.body = Some(body.to_string().into_bytes());
+        self
+    }
+
+    /// Marks the call as one that carries an idempotency key.
+    pub(super) fn keyed(mut self) -> Self {
+        self.keyed = true;
+        self
+    }
+
+    /// `METHOD /path` for messages and logs.
+    pub(super) fn label(&self) -> String {
+        format!("{} /{}", self.method, self.segments.join("/"))
+    }
+}
+
+/// A non-5xx answer to a logical request.
+#[derive(Debug)]
+pub(super) struct Answer {
+    /// HTTP status.
+    pub(super) status: u16,
+    /// The body as JSON (`Null` when empty).
+    pub(super) body: Value,
+    /// Whether an earlier attempt timed out or lost its connection, so may have been processed.
+    pub(super) uncertain_before: bool,
+    label: String,
+}
+
+impl Answer {
+    /// Whether this is a 409 with `code`.
+    pub(super) fn is_conflict(&self, code: &str) -> bool {
+        self.status == 409 && error_code(&self.body).as_deref() == Some(code)
+    }
+
+    /// The body of a 2xx answer, or a failure naming the call and the status.
+    pub(super) fn success(self) -> Result<Value, Failure> {
+        if (200..300).contains(&self.status) {
+            Ok(self.body)
+        } else {
+            reported(format!(
+                "{} answered {}",
+                self.label,
+                describe_status(self.status, &self.body)
+            ))
+        }
+    }
+}
+
+/// The HTTP side of the reference client.
+pub(super) struct Transport {
+    http: reqwest::Client,
+    api_base: Url,
+    client_id: HeaderValue,
+    vat: HeaderValue,
+    version: Option<HeaderValue>,
+    fresh_key_on_retry: bool,
+    timing: Timing,
+    tokens: TokenSource,
+}
+
+/// A header value from configuration, or a protocol error naming the setting.
+fn header_value(setting: &str, value: &str) -> Result<HeaderValue, AdapterError> {
+    HeaderValue::from_str(value).map_err(|_| {
+        AdapterError::Protocol(format!(
+            "the {setting} {value:?} cannot be sent as a header"
+        ))
+    })
+}
+
+/// An `http://` base URL (mpcert is built without TLS).
+fn http_base(text: &str) -> Result<Url, AdapterError> {
+    let unreachable = |reason: String| AdapterError::Unreachable {
+        url: text.to_string(),
+        reason,
+    };
+    let url = Url::parse(text).map_err(|e| unreachable(format!("not a valid URL: {e}")))?;
+    if url.scheme() != "http" {
+        return Err(unreachable(
+            "only http:// URLs are supported (built without TLS)".into(),
+        ));
+    }
+    Ok(url)
+}
+
+impl Transport {
+    /// Validates the configuration and builds the HTTP client.
+    pub(super) fn new(config: ReferenceConfig) -> Result<Self, AdapterError> {
+        let api_base = http_base(config.api_base_url.trim_end_matches('/'))?;
+        http_base(&config.auth_url)?;
+        // The service is always addressed directly (embedded, `mpcert serve`, or mpcert's own
+        // recording proxy); a CI runner's HTTP_PROXY must not reroute or record these calls.
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| AdapterError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        let version = (!config.conduct.omit_version_header)
+            .then(|| header_value("client version", &config.client_version))
+            .transpose()?;
+        Ok(Transport {
+            http,
+            api_base,
+            client_id: header_value("client id", &config.client_id)?,
+            vat: header_value("merchant VAT number", &config.merchant_vat)?,
+            version,
+            fresh_key_on_retry: config.conduct.fresh_key_on_retry,
+            timing: Timing::new(config.time_scale, config.conduct.wait_out_held_requests),
+            tokens: TokenSource::new(&config.auth_url, &config.client_id, &config.client_secret)?,
+        })
+    }
+
+    /// The client's time rules.
+    pub(super) fn timing(&self) -> Timing {
+        self.timing
+    }
+
+    /// Sends a logical request, retrying network faults, timeouts and 5xx with the same key and
+    /// body; returns the first 2xx–4xx answer.
+    pub(super) async fn call(&mut self, call: &Call) -> Result<Answer, Failure> {
+        let mut key = call.keyed.then(new_key);
+        let mut last = String::new();
+        let mut connect_failures = 0;
+        let mut uncertain = false;
+        for attempt in 1..=ATTEMPTS {
+            let outcome = self.attempt(call, key.as_deref(), attempt).await?;
+            match &outcome {
+                Attempt::Answered { status, body } if *status < 500 => {
+                    return Ok(Answer {
+                        status: *status,
+                        body: parse_body(body),
+                        uncertain_before: uncertain,
+                        label: call.label(),
+                    });
+                }
+                Attempt::Answered { .. } => {}
+                Attempt::TimedOut(_) | Attempt::Network(_) => uncertain = true,
+                Attempt::Connect(_) => connect_failures += 1,
+            }
+            last = outcome.describe();
+            if attempt < ATTEMPTS {
+                tokio::time::sleep(self.timing.retry_delay()).await;
+                if self.fresh_key_on_retry && key.is_some() {
+                    key = Some(new_key());
+                }
+            }
+        }
+        if connect_failures == ATTEMPTS {
+            return Err(self.unreachable(call, last).into());
+        }
+        reported(format!(
+            "{} failed after {ATTEMPTS} attempts: {last}",
+            call.label()
+        ))
+    }
+
+    /// Sends a single attempt (a poll); the caller decides what a failed attempt means.
+    pub(super) async fn once(&mut self, call: &Call) -> Result<Attempt, Failure> {
+        self.attempt(call, None, 1).await
+    }
+
+    /// The error for a target that refused every connection.
+    pub(super) fn unreachable(&self, call: &Call, reason: String) -> AdapterError {
+        AdapterError::Unreachable {
+            url: self.url(call).to_string(),
+            reason,
+        }
+    }
+
+    /// One attempt; a 401 fetches a fresh token and repeats it once.
+    async fn attempt(
+        &mut self,
+        call: &Call,
+        key: Option<&str>,
+        attempt: u32,
+    ) -> Result<Attempt, Failure> {
+        let mut refreshed = false;
+        loop {
+            let token = self.tokens.bearer(&self.http, self.timing).await?;
+            let request = self.request(call, key, &token)?;
+            let outcome = send_attempt(request, self.timing.timeout_for(&call.method)).await;
+            tracing::debug!(method = %call.method, path = %call.label(), status = ?outcome.status(), attempt, "pos call");
+            if outcome.status() == Some(401) && !refreshed {
+                refreshed = true;
+                self.tokens.invalidate();
+                continue;
+            }
+            return Ok(outcome);
+        }
+    }
+
+    /// The request of one attempt, with every mandated header.
+    fn request(
+        &self,
+        call: &Call,
+        key: Option<&str>,
+        token: &Secret,
+    ) -> Result<RequestBuilder, Failure> {
+        let mut bearer =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                Failure::Reported(
+                    "the token endpoint issued a token that cannot be sent in a header".into(),
+                )
+            })?;
+        bearer.set_sensitive(true);
+        let mut request = self
+            .http
+            .request(call.method.clone(), self.url(call))
+            .header(AUTHORIZATION, bearer)
+            .header(VAT_HEADER, self.vat.clone())
+            .header(CLIENT_ID_HEADER, self.client_id.clone());
+        if let Some(version) = &self.version {
+            request = request.header(VERSION_HEADER, version.clone());
+        }
+        if let Some(key) = key {
+            request = request.header(IDEMPOTENCY_HEADER, key);
+        }
+        if let Some(body) = &call.body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        Ok(request)
+    }
+
+    /// The full URL of a call; path segments and query values are percent-encoded.
+    fn url(&self, call: &Call) -> Url {
+        let mut url = self.api_base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().extend(&call.segments);
+        }
+        if !call.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&call.query);
+        }
+        url
+    }
+}
+
+/// A fresh idempotency key for a new logical request.
+fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

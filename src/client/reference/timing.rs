@@ -1,0 +1,116 @@
+//! The reference client's own clock rules: the documented timeouts (B1), the constant retry delay
+//! (B2), the fallback poll delay and the token refresh margin, all multiplied by the session's
+//! time scale, with a real-time floor under every timeout so a compressed run stays meaningful
+//! on a busy machine. Server-given delays (`pollDelayInMs`) are not scaled here: the service
+//! already answers with the delay it wants honoured.
+
+use std::time::Duration;
+
+use crate::pos::constants::{READ_TIMEOUT_MS, WRITE_TIMEOUT_MS};
+
+/// The shortest timeout the client ever uses, in real milliseconds: at small time scales a scaled
+/// timeout would shrink below what a busy machine's scheduler can honour, and scheduling jitter
+/// must not look like a network fault.
+pub const MIN_TIMEOUT_REAL_MS: f64 = 25.0;
+/// The constant delay between two attempts of one logical request, before scaling (B2).
+const RETRY_DELAY_MS: f64 = 200.0;
+/// The poll delay assumed before the service has named one, before scaling (B9).
+const DEFAULT_POLL_DELAY_MS: f64 = 1000.0;
+/// How long before its expiry a token is replaced, before scaling.
+const TOKEN_REFRESH_MARGIN_MS: f64 = 60_000.0;
+/// How long POST/DELETE calls may take when the client deliberately waits out held answers.
+const HELD_REQUEST_PATIENCE: Duration = Duration::from_secs(60);
+
+/// The time rules of one client.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Timing {
+    scale: f64,
+    wait_out_held_requests: bool,
+}
+
+impl Timing {
+    /// Timing for `scale`, optionally without write timeouts (a deliberate misbehaviour).
+    pub(super) fn new(scale: f64, wait_out_held_requests: bool) -> Self {
+        Timing {
+            scale,
+            wait_out_held_requests,
+        }
+    }
+
+    /// `ms` scaled, without a floor.
+    fn scaled(self, ms: f64) -> Duration {
+        Duration::from_secs_f64((ms * self.scale / 1000.0).max(0.0))
+    }
+
+    /// `ms` scaled, but never below [`MIN_TIMEOUT_REAL_MS`].
+    fn timeout(self, ms: f64) -> Duration {
+        Duration::from_secs_f64((ms * self.scale).max(MIN_TIMEOUT_REAL_MS) / 1000.0)
+    }
+
+    /// The timeout of one attempt with `method` (B1): reads 0.5 s, writes 2 s.
+    pub(super) fn timeout_for(self, method: &reqwest::Method) -> Duration {
+        if *method == reqwest::Method::GET {
+            self.timeout(READ_TIMEOUT_MS as f64)
+        } else if self.wait_out_held_requests {
+            HELD_REQUEST_PATIENCE
+        } else {
+            self.timeout(WRITE_TIMEOUT_MS as f64)
+        }
+    }
+
+    /// The pause between two attempts of one logical request.
+    pub(super) fn retry_delay(self) -> Duration {
+        self.scaled(RETRY_DELAY_MS)
+    }
+
+    /// The poll delay to honour before the service has named one.
+    pub(super) fn default_poll_delay(self) -> Duration {
+        self.scaled(DEFAULT_POLL_DELAY_MS)
+    }
+
+    /// How long before expiry a cached token is replaced.
+    pub(super) fn token_refresh_margin(self) -> Duration {
+        self.scaled(TOKEN_REFRESH_MARGIN_MS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_scale_with_a_real_time_floor() {
+        let timing = Timing::new(0.5, false);
+        assert_eq!(
+            timing.timeout_for(&reqwest::Method::GET),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            timing.timeout_for(&reqwest::Method::POST),
+            Duration::from_secs(1)
+        );
+        let tiny = Timing::new(0.001, false);
+        assert_eq!(
+            tiny.timeout_for(&reqwest::Method::GET),
+            Duration::from_millis(25)
+        );
+        assert_eq!(
+            tiny.timeout_for(&reqwest::Method::DELETE),
+            Duration::from_millis(25)
+        );
+        assert_eq!(tiny.retry_delay(), Duration::from_secs_f64(0.0002));
+    }
+
+    #[test]
+    fn waiting_out_held_requests_lifts_only_the_write_timeout() {
+        let timing = Timing::new(0.05, true);
+        assert_eq!(
+            timing.timeout_for(&reqwest::Method::POST),
+            HELD_REQUEST_PATIENCE
+        );
+        assert_eq!(
+            timing.timeout_for(&reqwest::Method::GET),
+            Duration::from_millis(25)
+        );
+    }
+}

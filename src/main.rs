@@ -1,0 +1,131 @@
+//! The `mpcert` binary: parses the command line, sets up logging, calls the library and maps
+//! the outcome to an exit code. Nothing else lives here.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tokio::sync::watch;
+
+use mpcert::cli::{Cli, Command, ListFormat};
+use mpcert::config::{CatalogueSource, RunConfig};
+use mpcert::report::console::{self, Verbosity};
+use mpcert::{app, exit, list};
+
+fn init_tracing(verbose: bool) {
+    let default = if verbose {
+        "mpcert=debug"
+    } else {
+        "mpcert=warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MPCERT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn fail(error: &dyn std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("mpcert: {error}");
+    ExitCode::from(code)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = matches!(&cli.command, Command::Run(args) if args.verbose);
+    init_tracing(verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(
+                &format!("cannot start the async runtime: {e}"),
+                exit::INFRASTRUCTURE,
+            );
+        }
+    };
+    runtime.block_on(dispatch(cli.command))
+}
+
+async fn dispatch(command: Command) -> ExitCode {
+    match command {
+        Command::Run(args) => {
+            let verbosity = match (args.quiet, args.verbose) {
+                (true, _) => Verbosity::Quiet,
+                (_, true) => Verbosity::Verbose,
+                _ => Verbosity::Normal,
+            };
+            let config = match RunConfig::from_args(args) {
+                Ok(config) => config,
+                Err(e) => return fail(&e, exit::USAGE),
+            };
+            let (interrupt, interrupted) = watch::channel(false);
+            tokio::spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("mpcert: interrupted; finishing the report");
+                    let _ = interrupt.send(true);
+                }
+            });
+            match app::run(config, interrupted).await {
+                Ok(outcome) => {
+                    print!("{}", console::render(&outcome.report, verbosity));
+                    let _ = std::io::stdout().flush();
+                    for error in &outcome.write_errors {
+                        eprintln!("mpcert: {error}");
+                    }
+                    ExitCode::from(outcome.exit_code())
+                }
+                Err(e) => fail(&e, e.exit_code()),
+            }
+        }
+        Command::List(args) => {
+            match app::load_catalogue(&CatalogueSource::from_flag(args.catalogue.cases)) {
+                Ok(catalogue) => {
+                    match args.format {
+                        ListFormat::Text => print!("{}", list::text(&catalogue)),
+                        ListFormat::Json => print!("{}", list::json(&catalogue)),
+                    }
+                    ExitCode::from(exit::PASSED)
+                }
+                Err(e) => fail(&e, exit::USAGE),
+            }
+        }
+        Command::Validate(args) => {
+            match app::load_catalogue(&CatalogueSource::from_flag(args.cases)) {
+                Ok(catalogue) => {
+                    let cases: usize = catalogue.categories.iter().map(|c| c.cases.len()).sum();
+                    println!(
+                        "catalogue is valid: {} categories, {cases} cases (sha256 {})",
+                        catalogue.categories.len(),
+                        catalogue.digest
+                    );
+                    ExitCode::from(exit::PASSED)
+                }
+                Err(e) => fail(&e, exit::USAGE),
+            }
+        }
+        Command::Serve(args) => {
+            let served = app::serve(
+                args.listen,
+                args.time_scale,
+                |addr| {
+                    println!("mpcert certification service listening on http://{addr}");
+                    println!("  session API: http://{addr}/certification/v1/sessions");
+                    let _ = std::io::stdout().flush();
+                },
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await;
+            match served {
+                Ok(()) => ExitCode::from(exit::PASSED),
+                Err(e) => fail(&e, e.exit_code()),
+            }
+        }
+    }
+}

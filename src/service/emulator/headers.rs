@@ -1,0 +1,177 @@
+//! Header rules of PoS v10 (domain reference §2.2): client version, merchant VAT (header or
+//! token claim), the legacy client-name header, and the idempotency key on creating endpoints.
+//! Missing, duplicated and malformed headers get their documented codes.
+
+use axum::http::HeaderMap;
+
+use crate::pos::validate;
+use crate::pos::{ApiError, Endpoint, ErrorCode};
+use crate::service::registry::TokenGrant;
+
+/// The client version header.
+pub const VERSION: &str = "x-mobilepay-client-system-version";
+/// The merchant VAT header.
+pub const VAT: &str = "x-mobilepay-merchant-vat-number";
+/// The legacy client name header.
+pub const CLIENT_NAME: &str = "x-mobilepay-client-system-name";
+/// The idempotency key header.
+pub const IDEMPOTENCY_KEY: &str = "x-mobilepay-idempotency-key";
+
+fn values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
+    headers
+        .get_all(name)
+        .iter()
+        .map(|v| v.to_str().unwrap_or("\u{0}"))
+        .collect()
+}
+
+/// Checks the headers every PoS call must carry.
+pub fn check(headers: &HeaderMap, grant: &TokenGrant, _endpoint: Endpoint) -> Result<(), ApiError> {
+    match values(headers, VERSION).as_slice() {
+        [] => return Err(ErrorCode::VersionMissing.into()),
+        [version] if !validate::is_valid_version(version) => {
+            return Err(ErrorCode::VersionInvalid.into());
+        }
+        [_] => {}
+        _ => return Err(ErrorCode::VersionDuplicated.into()),
+    }
+    if let Some(claim) = &grant.merchant_vat_claim {
+        if !validate::is_valid_vat(claim) {
+            return Err(ErrorCode::VatClaimInvalid.into());
+        }
+    }
+    match values(headers, VAT).as_slice() {
+        [] if grant.merchant_vat_claim.is_none() => return Err(ErrorCode::VatMissing.into()),
+        [] => {}
+        [vat] if !validate::is_valid_vat(vat) => return Err(ErrorCode::VatInvalid.into()),
+        // A header that contradicts the token's claim is refused as invalid [I].
+        [vat]
+            if grant
+                .merchant_vat_claim
+                .as_deref()
+                .is_some_and(|c| c != *vat) =>
+        {
+            return Err(ErrorCode::VatInvalid.into());
+        }
+        [_] => {}
+        _ => return Err(ErrorCode::VatDuplicated.into()),
+    }
+    match values(headers, CLIENT_NAME).as_slice() {
+        [] => {}
+        [name] if !validate::is_valid_text(name, 1, 36) => {
+            return Err(ErrorCode::ClientNameInvalid.into());
+        }
+        [_] => {}
+        // The legacy duplicated-name code 1156 is not in the error table's variants we emit;
+        // a duplicated legacy header is a malformed request.
+        _ => return Err(ErrorCode::BadRequest.into()),
+    }
+    Ok(())
+}
+
+/// The idempotency key of a creating call.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    match values(headers, IDEMPOTENCY_KEY).as_slice() {
+        [] => Err(ErrorCode::IdempotencyKeyMissing.into()),
+        [key] if validate::is_valid_idempotency_key(key) => Ok((*key).to_string()),
+        [_] => Err(ErrorCode::IdempotencyKeyInvalid.into()),
+        _ => Err(ErrorCode::IdempotencyKeyDuplicated.into()),
+    }
+}
+
+/// The merchant a call acts for: the VAT header, else the token's claim.
+pub fn effective_vat(headers: &HeaderMap, grant: &TokenGrant) -> Option<String> {
+    values(headers, VAT)
+        .first()
+        .map(|v| (*v).to_string())
+        .or_else(|| grant.merchant_vat_claim.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn grant(claim: Option<&str>) -> TokenGrant {
+        TokenGrant {
+            session_id: "s".into(),
+            expires_virtual_ms: 0.0,
+            merchant_vat_claim: claim.map(str::to_string),
+        }
+    }
+
+    fn code(result: Result<(), ApiError>) -> Option<&'static str> {
+        match result {
+            Err(ApiError::Coded(code)) => Some(code.code()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn version_header_rules() {
+        let mut headers = HeaderMap::new();
+        headers.insert(VAT, HeaderValue::from_static("DK90000028"));
+        assert_eq!(
+            code(check(&headers, &grant(None), Endpoint::GetStores)),
+            Some("1153")
+        );
+        headers.insert(VERSION, HeaderValue::from_static("1.0"));
+        assert_eq!(
+            code(check(&headers, &grant(None), Endpoint::GetStores)),
+            Some("1161")
+        );
+        headers.insert(VERSION, HeaderValue::from_static("1.0.0"));
+        assert_eq!(
+            code(check(&headers, &grant(None), Endpoint::GetStores)),
+            None
+        );
+        headers.append(VERSION, HeaderValue::from_static("1.0.0"));
+        assert_eq!(
+            code(check(&headers, &grant(None), Endpoint::GetStores)),
+            Some("1157")
+        );
+    }
+
+    #[test]
+    fn vat_comes_from_header_or_claim() {
+        let mut headers = HeaderMap::new();
+        headers.insert(VERSION, HeaderValue::from_static("1.0.0"));
+        assert_eq!(
+            code(check(&headers, &grant(None), Endpoint::GetStores)),
+            Some("1151")
+        );
+        assert_eq!(
+            code(check(
+                &headers,
+                &grant(Some("DK90000028")),
+                Endpoint::GetStores
+            )),
+            None
+        );
+        assert_eq!(
+            code(check(&headers, &grant(Some("DK-1")), Endpoint::GetStores)),
+            Some("1182")
+        );
+        headers.insert(VAT, HeaderValue::from_static("DK9000002"));
+        assert_eq!(
+            code(check(&headers, &grant(None), Endpoint::GetStores)),
+            Some("1159")
+        );
+    }
+
+    #[test]
+    fn idempotency_key_rules() {
+        let mut headers = HeaderMap::new();
+        assert!(matches!(
+            idempotency_key(&headers),
+            Err(ApiError::Coded(ErrorCode::IdempotencyKeyMissing))
+        ));
+        headers.insert(IDEMPOTENCY_KEY, HeaderValue::from_static("k-1"));
+        assert_eq!(idempotency_key(&headers).ok().as_deref(), Some("k-1"));
+        headers.append(IDEMPOTENCY_KEY, HeaderValue::from_static("k-2"));
+        assert!(matches!(
+            idempotency_key(&headers),
+            Err(ApiError::Coded(ErrorCode::IdempotencyKeyDuplicated))
+        ));
+    }
+}
