@@ -46,7 +46,11 @@ mod tests {
         assert_eq!(onboarding.file, "cases/onboarding.yaml");
         let first = &onboarding.cases[0];
         assert_eq!(first.case.id, "onboard-pos");
-        assert_eq!(first.location.to_string(), "cases/onboarding.yaml:12:5");
+        assert_eq!(first.location.file, "cases/onboarding.yaml");
+        assert_eq!(
+            first.location.column, 5,
+            "the `id` key of the first list item"
+        );
         assert_eq!(catalogue.digest.len(), 64);
     }
 }

@@ -4,15 +4,17 @@
 //! parsed and validated before anything is reported, and only a catalogue without problems is
 //! built, ordered and digested. This module and `tree` are the only ones that know about YAML.
 
+mod positions;
 mod tree;
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::{Catalogue, CatalogueError, Category, LocatedCase, Location, Problem, model, validate};
+pub use positions::Positions;
+pub(super) use positions::join;
 use tree::{Node, Pos, Value};
 
 /// The certification order of the known categories, after the mandatory ones.
@@ -40,120 +42,6 @@ pub struct ParsedFile {
     pub complete: bool,
 }
 
-/// The positions of a file's nodes, addressed by paths such as `cases[2].steps[0].with.posId`.
-#[derive(Debug, Clone, Default)]
-pub struct Positions {
-    file: String,
-    values: HashMap<String, Pos>,
-    keys: HashMap<String, Pos>,
-    refused: Vec<String>,
-}
-
-impl Positions {
-    fn build(file: &str, root: &Node) -> Positions {
-        let mut positions = Positions {
-            file: file.to_string(),
-            ..Positions::default()
-        };
-        positions.walk(root, String::new());
-        positions
-    }
-
-    fn walk(&mut self, node: &Node, path: String) {
-        match &node.value {
-            Value::Seq(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.walk(item, format!("{path}[{i}]"));
-                }
-            }
-            Value::Map(entries) => {
-                for entry in entries {
-                    let child = join(&path, &entry.key);
-                    self.keys.insert(child.clone(), entry.key_pos);
-                    self.walk(&entry.value, child);
-                }
-            }
-            Value::Refused => self.refused.push(path.clone()),
-            _ => {}
-        }
-        self.values.insert(path, node.pos);
-    }
-
-    /// The position of the value at `path`, else of its deepest existing ancestor, else 1:1.
-    pub fn locate(&self, path: &str) -> Location {
-        let mut path = path;
-        loop {
-            if let Some(pos) = self.values.get(path) {
-                return self.location(*pos);
-            }
-            match parent(path) {
-                Some(up) => path = up,
-                None => return self.location(Pos::START),
-            }
-        }
-    }
-
-    /// The position of the mapping key that ends `path`; like [`Positions::locate`] otherwise.
-    pub fn locate_key(&self, path: &str) -> Location {
-        match self.keys.get(path) {
-            Some(pos) => self.location(*pos),
-            None => self.locate(path),
-        }
-    }
-
-    /// The file these positions belong to.
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
-    fn location(&self, pos: Pos) -> Location {
-        Location {
-            file: self.file.clone(),
-            line: pos.line,
-            column: pos.column,
-        }
-    }
-
-    fn problem(&self, pos: Pos, message: impl Into<String>) -> Problem {
-        Problem {
-            location: self.location(pos),
-            message: message.into(),
-        }
-    }
-
-    /// Whether `path` is, or lies under, a refused (already reported) node.
-    fn is_refused(&self, path: &str) -> bool {
-        self.refused.iter().any(|r| {
-            path == r
-                || path
-                    .strip_prefix(r.as_str())
-                    .is_some_and(|rest| rest.starts_with(['.', '[']))
-        })
-    }
-}
-
-/// `path.key`, or `key` at the root.
-pub(super) fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
-    }
-}
-
-/// The path without its last segment (`a.b[2]` → `a.b` → `a`), `None` at the root.
-fn parent(path: &str) -> Option<&str> {
-    if path.is_empty() {
-        return None;
-    }
-    let cut = if path.ends_with(']') {
-        path.rfind('[')
-    } else {
-        path.rfind('.')
-    };
-    Some(cut.map_or("", |i| &path[..i]))
-}
-
 /// Parses one file; `Err` holds every problem found in it.
 pub fn parse_file(file: &str, text: &str) -> Result<ParsedFile, Vec<Problem>> {
     match parse_partial(file, text) {
@@ -169,10 +57,7 @@ pub fn parse_file(file: &str, text: &str) -> Result<ParsedFile, Vec<Problem>> {
 /// read (none if the header could not), next to every problem found.
 fn parse_partial(file: &str, text: &str) -> (Option<ParsedFile>, Vec<Problem>) {
     let parsed = tree::parse(text);
-    let full = Positions {
-        file: file.to_string(),
-        ..Positions::default()
-    };
+    let full = Positions::empty(file);
     let mut problems: Vec<Problem> = (parsed.problems.into_iter())
         .map(|(pos, message)| full.problem(pos, message))
         .collect();
@@ -193,8 +78,9 @@ fn parse_partial(file: &str, text: &str) -> (Option<ParsedFile>, Vec<Problem>) {
         .iter()
         .filter(|e| e.key != "category" && e.key != "cases")
     {
+        let hint = validate::did_you_mean(&entry.key, &["category", "cases"]);
         let message = format!(
-            "unknown field `{}`, expected `category` or `cases`",
+            "unknown field `{}`, expected `category` or `cases`{hint}",
             entry.key
         );
         problems.push(full.problem(entry.key_pos, message));
@@ -237,9 +123,13 @@ fn parse_partial(file: &str, text: &str) -> (Option<ParsedFile>, Vec<Problem>) {
             other => {
                 let message = format!("`cases` must be a list of cases, found {}", kind(other));
                 problems.push(full.problem(entry.value.pos, message));
+                complete = false;
             }
         },
-        None => problems.push(full.problem(root.pos, "missing the `cases` list")),
+        None => {
+            problems.push(full.problem(root.pos, "missing the `cases` list"));
+            complete = false;
+        }
     }
     let Some(category) = header else {
         return (None, problems);

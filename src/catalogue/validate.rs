@@ -1,7 +1,7 @@
 //! Semantic validation of a parsed catalogue: what the YAML schema alone cannot say. Ids are
 //! kebab-case and unique, a mandatory category exists, every step names only parameters its
-//! operation accepts and all it requires, `{{name}}` templates refer to `unique` or to a value an
-//! earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
+//! operation accepts and all it requires, `{{name}}` templates (expanded in `with` only) refer to
+//! `unique` or to a value an earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
 //! and the backend script is coherent. It is pure and reports every problem at once, each at the
 //! position of the offending key or value.
 
@@ -394,8 +394,16 @@ fn templates(files: &[ParsedFile], complete: bool, out: &mut Vec<Problem>) {
                 for (key, value) in &step.params {
                     strings(value, format!("{base}.with.{key}"), &mut found);
                 }
+                let mut literal = Vec::new();
                 for (key, value) in &step.expect.result {
-                    strings(value, format!("{base}.expect.result.{key}"), &mut found);
+                    strings(value, format!("{base}.expect.result.{key}"), &mut literal);
+                }
+                for (path, text) in literal.into_iter().filter(|(_, t)| t.contains("{{")) {
+                    let message = format!(
+                        "templates are only expanded in `with`; `expect.result` would compare \
+                         `{text}` literally"
+                    );
+                    out.push(at(file, &path, message));
                 }
                 for (path, text) in found {
                     match template_names(text) {

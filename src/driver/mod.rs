@@ -262,6 +262,14 @@ impl Runner<'_> {
             }
             None => {}
         }
+        if let Some(missing) = self.missing_prerequisite(case) {
+            report.verdict = Verdict::Skipped {
+                reason: format!(
+                    "not run: it needs `{missing}`, which no earlier case saved (did an earlier case fail?)"
+                ),
+            };
+            return report;
+        }
         let id = case_id(category, case);
         let started = Instant::now();
         if let Err(e) = self.session.start_case(&id).await {
@@ -304,6 +312,23 @@ impl Runner<'_> {
             _ => {}
         }
         report
+    }
+
+    /// A variable the case's steps use that neither an earlier case nor an earlier step of
+    /// this case saves; such a case cannot run (its backend script may need the PoS, too).
+    fn missing_prerequisite(&self, case: &LocatedCase) -> Option<String> {
+        let mut saved_here: Vec<&str> = Vec::new();
+        for step in &case.case.steps {
+            for value in step.params.values() {
+                for name in template::references(value) {
+                    if !self.vars.contains_key(&name) && !saved_here.contains(&name.as_str()) {
+                        return Some(name);
+                    }
+                }
+            }
+            saved_here.extend(step.save.keys().map(String::as_str));
+        }
+        None
     }
 
     /// Runs the steps; the third value is a verdict that overrides judging (a skip for a

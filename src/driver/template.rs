@@ -32,6 +32,30 @@ pub fn resolve(value: &Value, vars: &Variables) -> Result<Value, MissingVariable
     }
 }
 
+/// The variable names `value` refers to (`unique` excluded), in order of appearance.
+pub fn references(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(text) => {
+            let mut names = Vec::new();
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("{{") {
+                let Some(end) = rest[start..].find("}}") else {
+                    break;
+                };
+                let name = rest[start + 2..start + end].trim();
+                if name != "unique" {
+                    names.push(name.to_string());
+                }
+                rest = &rest[start + end + 2..];
+            }
+            names
+        }
+        Value::Array(items) => items.iter().flat_map(references).collect(),
+        Value::Object(map) => map.values().flat_map(references).collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn lookup(name: &str, vars: &Variables) -> Result<Value, MissingVariable> {
     if name == "unique" {
         let token = uuid::Uuid::new_v4().simple().to_string();
@@ -93,6 +117,15 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.as_str().map(str::len), Some(18));
         Ok(())
+    }
+
+    #[test]
+    fn references_are_found_in_nested_values() {
+        let value = json!({"a": "{{posId}}-{{unique}}", "b": ["x {{ orderId }}"]});
+        assert_eq!(
+            references(&value),
+            vec!["posId".to_string(), "orderId".to_string()]
+        );
     }
 
     #[test]

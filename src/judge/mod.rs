@@ -50,7 +50,7 @@ pub fn verdict_from(mut findings: Vec<Finding>) -> Verdict {
 }
 
 /// The conduct PoS exchanges of a case: those on a PoS v10 endpoint, in arrival order.
-pub fn pos_exchanges<'a>(exchanges: &'a [Exchange]) -> impl Iterator<Item = &'a Exchange> {
+pub fn pos_exchanges(exchanges: &[Exchange]) -> impl Iterator<Item = &Exchange> {
     exchanges.iter().filter(|e| e.endpoint.is_some())
 }
 

@@ -8,7 +8,7 @@
 use std::io;
 
 use quick_xml::Writer;
-use quick_xml::escape::escape;
+use quick_xml::escape::{escape, partial_escape};
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::console::{case_log, clean, evidence, seconds};
@@ -222,7 +222,9 @@ fn element(
         None => w.write_event(Event::Empty(start(name, attrs))),
         Some(text) => {
             open(w, name, attrs)?;
-            w.write_event(Event::Text(BytesText::new(&clean(text))))?;
+            // Only `<`, `>` and `&` need escaping in text; leaving quotes keeps the raw file readable.
+            let text = BytesText::from_escaped(partial_escape(clean(text)));
+            w.write_event(Event::Text(text))?;
             close(w, name)
         }
     }

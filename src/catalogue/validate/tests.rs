@@ -182,6 +182,14 @@ fn malformed_templates_are_reported() {
 }
 
 #[test]
+fn templates_are_not_expanded_in_expectations() {
+    let expect = "        expect:\n          result: { status: \"{{posId}}\" }\n";
+    let problems = payments(&format!("{CASE}{PAY}{expect}"));
+    let gist = "templates are only expanded in `with`; `expect.result` would compare `{{posId}}`";
+    assert_problems(&problems, &[("b.yaml:17:29", gist)]);
+}
+
+#[test]
 fn save_sources_must_exist() {
     let save =
         "        save: { a: result.nope, b: params.zzz, c: result.paymentId, d: params.posId }\n";

@@ -1,14 +1,15 @@
 //! Tests of the call layer against the scripted stub: headers, idempotency keys and bodies
 //! across retries (after a 500 and after a held answer), the retry limit, the deliberate
 //! misbehaviours that bend those rules, token handling, and how an unreachable target or a
-//! refused token surface. Timing assertions are lower bounds only.
+//! refused token surface. Tests of held answers run at [`FAST_SCALE`], the rest at scale 1;
+//! timing assertions are lower bounds only.
 
 use std::error::Error;
 use std::time::Duration;
 
 use serde_json::json;
 
-use super::stub::{Reply, SECRET, Stub, TOKEN, config_for, params, payment};
+use super::stub::{FAST_SCALE, Reply, SECRET, Stub, TOKEN, config_for, params, payment};
 use super::{Conduct, ReferenceClient};
 use crate::catalogue::Operation;
 use crate::client::protocol::{AdapterError, Fields};
@@ -79,7 +80,7 @@ async fn a_held_answer_is_dropped_and_retried_with_the_same_key_and_body() -> Te
         _ => Reply::error(404, None),
     })
     .await?;
-    let mut client = stub.client(Conduct::default())?;
+    let mut client = stub.fast_client(Conduct::default())?;
     let result = client
         .perform(Operation::CreatePos, &pos_params())
         .await??;
@@ -93,8 +94,9 @@ async fn a_held_answer_is_dropped_and_retried_with_the_same_key_and_body() -> Te
             .all(|k| k.is_some() && *k == keys(&posts)[0])
     );
     assert!(posts.iter().all(|p| p.body == posts[0].body));
-    // The held call was given up only after the scaled 2 s timeout (100 ms at scale 0.05).
-    assert!(posts[1].at.duration_since(posts[0].at) >= Duration::from_millis(100));
+    // The held call was given up only after the scaled 2 s write timeout.
+    let write_timeout = Duration::from_secs_f64(2.0 * FAST_SCALE);
+    assert!(posts[1].at.duration_since(posts[0].at) >= write_timeout);
     let body: serde_json::Value = serde_json::from_slice(&posts[0].body)?;
     assert_eq!(body["storeId"], "store-1");
     assert_eq!(body["beaconId"], serde_json::Value::Null);
@@ -161,7 +163,7 @@ async fn waiting_out_held_requests_sends_one_call() -> TestResult {
         wait_out_held_requests: true,
         ..Conduct::default()
     };
-    let mut client = stub.client(conduct)?;
+    let mut client = stub.fast_client(conduct)?;
     client.perform(Operation::Pay, &pay_params()).await??;
     assert_eq!(stub.on("POST /payments").len(), 1);
     Ok(())
@@ -220,7 +222,7 @@ async fn a_404_on_a_delete_retry_after_a_timeout_means_deleted() -> TestResult {
         _ => Reply::error(404, None),
     })
     .await?;
-    let mut client = stub.client(Conduct::default())?;
+    let mut client = stub.fast_client(Conduct::default())?;
     let result = client
         .perform(Operation::DeletePos, &params(json!({"posId": "pos-1"})))
         .await??;

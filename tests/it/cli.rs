@@ -1,0 +1,124 @@
+//! The built binary: list and validate on the built-in catalogue and on a directory, the main
+//! command's exit code and JUnit file, an unreachable target, and flag errors.
+
+use std::path::Path;
+
+use crate::support::{junit_cases, mpcert, read};
+
+fn copy_builtin_cases(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+    let entries = std::fs::read_dir(&from).unwrap_or_else(|e| panic!("read cases: {e}"));
+    for entry in entries.flatten() {
+        if entry.path().extension().is_some_and(|e| e == "yaml") {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))
+                .unwrap_or_else(|e| panic!("copy: {e}"));
+        }
+    }
+}
+
+#[test]
+fn list_and_validate_work_on_the_builtin_catalogue_and_on_a_directory() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    copy_builtin_cases(dir.path());
+    let dir_arg = dir.path().display().to_string();
+    for extra in [vec![], vec!["--cases", dir_arg.as_str()]] {
+        let mut args = vec!["list"];
+        args.extend(&extra);
+        let list = mpcert(&args);
+        let text = String::from_utf8_lossy(&list.stdout);
+        assert_eq!(list.status.code(), Some(0));
+        assert!(text.contains("onboarding/onboard-pos"), "{text}");
+        assert!(text.contains("payments/payment-cleanup-active"), "{text}");
+        let mut args = vec!["list", "--format", "json"];
+        args.extend(&extra);
+        let json: serde_json::Value = serde_json::from_slice(&mpcert(&args).stdout)
+            .unwrap_or_else(|e| panic!("list json: {e}"));
+        assert_eq!(json["categories"][0]["id"], "onboarding");
+        let mut args = vec!["validate"];
+        args.extend(&extra);
+        let validate = mpcert(&args);
+        assert_eq!(validate.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&validate.stdout).contains("catalogue is valid"));
+    }
+}
+
+#[test]
+fn the_main_command_passes_and_writes_one_suite_per_category() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let junit = dir.path().join("out.xml");
+    let junit_arg = junit.display().to_string();
+    let output = mpcert(&["run", "--time-scale", "0.01", "--junit", &junit_arg]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
+        7,
+        "{stdout}"
+    );
+    let xml = read(&junit);
+    let document = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("junit: {e}"));
+    let suites: Vec<&str> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites, vec!["onboarding", "payments"]);
+    let cases = junit_cases(&xml);
+    assert_eq!(cases.len(), 7);
+    assert!(
+        cases
+            .iter()
+            .all(|c| c.children.iter().all(|(tag, _)| tag == "system-out"))
+    );
+}
+
+#[test]
+fn an_unreachable_target_exits_3_and_still_writes_junit() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let junit = dir.path().join("out.xml");
+    let junit_arg = junit.display().to_string();
+    let output = mpcert(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:9",
+        "--junit",
+        &junit_arg,
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("unreachable"), "{stdout}");
+    let cases = junit_cases(&read(&junit));
+    assert_eq!(cases.len(), 7);
+    for case in &cases {
+        assert!(
+            case.children.iter().any(|(tag, _)| tag == "error"),
+            "{} should be an <error>",
+            case.name
+        );
+    }
+}
+
+#[test]
+fn bad_flags_name_the_flag_and_exit_2() {
+    for (args, flag) in [
+        (vec!["run", "--time-scale", "0"], "--time-scale"),
+        (vec!["run", "--client-version", "1.2"], "--client-version"),
+        (vec!["run", "--client", "telepathy"], "--client"),
+        (vec!["run", "--target", "sandbox"], "--target"),
+        (vec!["run", "--category", "nope"], "--category"),
+        (vec!["run", "--case", "payments/nope"], "--case"),
+        (
+            vec!["run", "--junit", "/nonexistent/dir/out.xml"],
+            "--junit",
+        ),
+        (vec!["run", "--bogus"], "--bogus"),
+    ] {
+        let output = mpcert(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(flag),
+            "{args:?} should name {flag}: {stderr}"
+        );
+    }
+}

@@ -1,0 +1,125 @@
+//! The judge, proven end to end: each deliberate misbehaviour of the reference client makes the
+//! case that targets it fail with the expected rule, exit code 1, and a JUnit failure of that
+//! type; the correct client passes everything.
+
+use mpcert::client::reference::Conduct;
+use mpcert::report::Verdict;
+
+use crate::support::{case, config, junit_cases, read, rules, run};
+
+async fn assert_caught(conduct: Conduct, target: &str, rule: &str) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let junit = dir.path().join("junit.xml");
+    let outcome = run(config(conduct, Some(junit.clone()))).await;
+    let targeted = case(&outcome.report, target);
+    assert_eq!(
+        rules(targeted).first().map(String::as_str),
+        Some(rule),
+        "{target} should fail first with {rule}: {:#?}",
+        targeted.verdict
+    );
+    assert_eq!(outcome.exit_code(), 1);
+    let (category, case_id) = target.split_once('/').unwrap_or_default();
+    let junit_case = junit_cases(&read(&junit))
+        .into_iter()
+        .find(|c| {
+            c.classname == format!("mpcert.{category}")
+                && c.name.starts_with(&format!("{case_id} "))
+        })
+        .unwrap_or_else(|| panic!("no JUnit testcase for {target}"));
+    assert!(
+        junit_case
+            .children
+            .contains(&("failure".to_string(), Some(rule.to_string()))),
+        "JUnit testcase {target} should carry <failure type=\"{rule}\">: {:?}",
+        junit_case.children
+    );
+}
+
+#[tokio::test]
+async fn the_correct_client_passes_every_case() {
+    let outcome = run(config(Conduct::default(), None)).await;
+    let verdicts: Vec<(String, &Verdict)> = outcome
+        .report
+        .categories
+        .iter()
+        .flat_map(|c| {
+            c.cases
+                .iter()
+                .map(move |k| (format!("{}/{}", c.id, k.id), &k.verdict))
+        })
+        .collect();
+    assert!(verdicts.len() >= 7);
+    for (id, verdict) in &verdicts {
+        assert_eq!(*verdict, &Verdict::Passed, "{id}");
+    }
+    assert_eq!(outcome.exit_code(), 0);
+}
+
+#[tokio::test]
+async fn a_fresh_idempotency_key_on_retry_fails_onboarding() {
+    let conduct = Conduct {
+        fresh_key_on_retry: true,
+        ..Conduct::default()
+    };
+    assert_caught(
+        conduct,
+        "onboarding/onboard-pos",
+        "idempotency-key-reused-on-retry",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ignoring_poll_delay_fails_the_complete_payment() {
+    let conduct = Conduct {
+        ignore_poll_delay: true,
+        ..Conduct::default()
+    };
+    assert_caught(conduct, "payments/payment-complete", "poll-delay-respected").await;
+}
+
+#[tokio::test]
+async fn omitting_the_version_header_fails_the_first_case() {
+    let conduct = Conduct {
+        omit_version_header: true,
+        ..Conduct::default()
+    };
+    assert_caught(conduct, "onboarding/onboard-pos", "version-header").await;
+}
+
+#[tokio::test]
+async fn waiting_out_a_held_request_fails_onboarding() {
+    let conduct = Conduct {
+        wait_out_held_requests: true,
+        ..Conduct::default()
+    };
+    assert_caught(
+        conduct,
+        "onboarding/onboard-pos",
+        "request-timeout-respected",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn not_cleaning_up_after_409_fails_the_cleanup_case_only() {
+    let conduct = Conduct {
+        skip_conflict_cleanup: true,
+        ..Conduct::default()
+    };
+    assert_caught(
+        conduct,
+        "payments/payment-cleanup-active",
+        "active-payment-cleaned-up",
+    )
+    .await;
+    let outcome = run(config(conduct, None)).await;
+    for category in &outcome.report.categories {
+        for case in &category.cases {
+            if case.id != "payment-cleanup-active" {
+                assert_eq!(case.verdict, Verdict::Passed, "{}/{}", category.id, case.id);
+            }
+        }
+    }
+}

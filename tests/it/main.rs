@@ -1,0 +1,8 @@
+//! Integration tests: one binary whose modules each prove one capability end to end, every test
+//! owning its world (its own embedded service on 127.0.0.1:0, its own temporary directory).
+
+mod catalogue_errors;
+mod cli;
+mod judge;
+mod runs;
+mod support;

@@ -1,0 +1,110 @@
+//! Whole runs in-process: selection, a standalone service reached over its session API,
+//! fail-fast, the JSON report, and that no secret reaches any output.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use mpcert::client::reference::Conduct;
+use mpcert::config::Target;
+use mpcert::report::Verdict;
+use mpcert::report::json;
+
+use crate::support::{case, config, read, run};
+
+#[tokio::test]
+async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
+    let mut config = config(Conduct::default(), None);
+    config.cases = vec!["payments/payment-client-cancel".into()];
+    let outcome = run(config).await;
+    assert_eq!(
+        case(&outcome.report, "onboarding/onboard-pos").verdict,
+        Verdict::Passed
+    );
+    assert_eq!(
+        case(&outcome.report, "payments/payment-client-cancel").verdict,
+        Verdict::Passed
+    );
+    assert!(matches!(
+        case(&outcome.report, "payments/payment-complete").verdict,
+        Verdict::Skipped { .. }
+    ));
+    assert_eq!(outcome.exit_code(), 0);
+}
+
+#[tokio::test]
+async fn a_standalone_service_is_driven_through_its_session_api() {
+    let service = mpcert::service::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), 0.01)
+        .await
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    let mut config = config(Conduct::default(), None);
+    config.target = Target::Service(service.url());
+    let outcome = run(config).await;
+    service.stop().await;
+    assert_eq!(outcome.exit_code(), 0);
+    assert_eq!(outcome.report.meta.target.split(':').next(), Some("http"));
+}
+
+#[tokio::test]
+async fn fail_fast_skips_what_follows_a_failure() {
+    let mut config = config(
+        Conduct {
+            fresh_key_on_retry: true,
+            ..Conduct::default()
+        },
+        None,
+    );
+    config.fail_fast = true;
+    let outcome = run(config).await;
+    assert!(matches!(
+        case(&outcome.report, "onboarding/onboard-pos").verdict,
+        Verdict::Failed { .. }
+    ));
+    assert!(matches!(
+        case(&outcome.report, "payments/payment-complete").verdict,
+        Verdict::Skipped { .. }
+    ));
+    assert_eq!(outcome.exit_code(), 1);
+}
+
+#[tokio::test]
+async fn the_json_report_round_trips_and_holds_no_secret() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let report_path = dir.path().join("report.json");
+    let junit_path = dir.path().join("junit.xml");
+    let mut config = config(Conduct::default(), Some(junit_path.clone()));
+    config.report = Some(report_path.clone());
+    let outcome = run(config).await;
+    let text = read(&report_path);
+    let parsed = json::from_json(text.as_bytes(), "report.json").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parsed, outcome.report);
+    let junit = read(&junit_path);
+    for output in [&text, &junit] {
+        assert!(output.contains("<redacted>") || output.contains("&lt;redacted&gt;"));
+        assert!(!contains_access_token(output), "an access token leaked");
+        assert!(
+            !output.contains("client_secret="),
+            "the client secret leaked"
+        );
+    }
+    let exchanges = outcome
+        .report
+        .categories
+        .iter()
+        .flat_map(|c| &c.cases)
+        .flat_map(|c| &c.exchanges);
+    for exchange in exchanges {
+        for (name, value) in &exchange.headers {
+            if name == "authorization" {
+                assert!(value.ends_with("<redacted>"), "{value}");
+            }
+        }
+    }
+}
+
+/// Whether `text` holds an access token as the embedded service issues them
+/// (`mpcert.` and 32 hexadecimal digits).
+fn contains_access_token(text: &str) -> bool {
+    text.match_indices("mpcert.").any(|(at, _)| {
+        let tail = &text[at + "mpcert.".len()..];
+        tail.len() >= 32 && tail.chars().take(32).all(|c| c.is_ascii_hexdigit())
+    })
+}

@@ -1,0 +1,112 @@
+//! Shared helpers: build run configurations, run the library in-process against an embedded
+//! service, run the built binary, and read JUnit files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use mpcert::app::{self, RunOutcome};
+use mpcert::client::ClientSpec;
+use mpcert::client::reference::Conduct;
+use mpcert::config::{CatalogueSource, RunConfig, Target};
+use mpcert::report::{CaseReport, RunReport, Verdict};
+use tokio::sync::watch;
+
+/// The time scale tests run at.
+pub const FAST: f64 = 0.01;
+
+/// A run of the built-in catalogue with the reference client behaving as `conduct`.
+pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
+    RunConfig {
+        catalogue: CatalogueSource::Builtin,
+        categories: Vec::new(),
+        cases: Vec::new(),
+        client: ClientSpec::Reference(conduct),
+        client_version: "2.1.0".into(),
+        client_name: "test till".into(),
+        target: Target::Embedded,
+        time_scale: FAST,
+        junit,
+        report: None,
+        fail_fast: false,
+    }
+}
+
+/// Runs in-process; the interrupt never fires.
+pub async fn run(config: RunConfig) -> RunOutcome {
+    let (_keep, interrupt) = watch::channel(false);
+    match app::run(config, interrupt).await {
+        Ok(outcome) => outcome,
+        Err(e) => panic!("run refused: {e}"),
+    }
+}
+
+/// The case `category/case` of a report.
+pub fn case<'a>(report: &'a RunReport, id: &str) -> &'a CaseReport {
+    let (category, case) = id.split_once('/').unwrap_or_default();
+    report
+        .categories
+        .iter()
+        .find(|c| c.id == category)
+        .and_then(|c| c.cases.iter().find(|k| k.id == case))
+        .unwrap_or_else(|| panic!("no case {id} in the report"))
+}
+
+/// The rule ids of a case's findings, first first.
+pub fn rules(case: &CaseReport) -> Vec<String> {
+    match &case.verdict {
+        Verdict::Failed { findings } => findings.iter().map(|f| f.rule.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Runs the built binary with `args`.
+pub fn mpcert(args: &[&str]) -> Output {
+    match Command::new(env!("CARGO_BIN_EXE_mpcert"))
+        .args(args)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => panic!("cannot start mpcert: {e}"),
+    }
+}
+
+/// Reads a file that must exist.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// A JUnit testcase: its classname, name, and child elements as (tag, `type` attribute).
+pub struct JunitCase {
+    /// `classname` attribute.
+    pub classname: String,
+    /// `name` attribute.
+    pub name: String,
+    /// Child elements.
+    pub children: Vec<(String, Option<String>)>,
+}
+
+/// Every testcase of a JUnit document.
+pub fn junit_cases(xml: &str) -> Vec<JunitCase> {
+    let document = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("invalid JUnit: {e}"));
+    document
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|n| {
+            let children = n
+                .children()
+                .filter(|c| c.is_element())
+                .map(|c| {
+                    (
+                        c.tag_name().name().to_string(),
+                        c.attribute("type").map(str::to_string),
+                    )
+                })
+                .collect();
+            JunitCase {
+                classname: n.attribute("classname").unwrap_or_default().to_string(),
+                name: n.attribute("name").unwrap_or_default().to_string(),
+                children,
+            }
+        })
+        .collect()
+}
