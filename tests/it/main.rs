@@ -4,5 +4,6 @@
 mod catalogue_errors;
 mod cli;
 mod judge;
+mod openapi;
 mod runs;
 mod support;

@@ -1,0 +1,209 @@
+//! Conformance with MobilePay's official OpenAPI document (committed under `spec/`): every
+//! endpoint the service knows exists there with its method and operationId, and every request
+//! the reference client sent and every answer the service gave during a full run validates
+//! against the document's schemas for that operation and status.
+
+use std::path::Path;
+
+use mpcert::client::reference::Conduct;
+use mpcert::pos::Endpoint;
+use serde_json::Value;
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::support::{config, run};
+
+fn spec() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/mobilepay-pos-v10.openapi.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read spec: {e}"));
+    let documents = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("parse spec: {e}"));
+    documents.first().map(to_json).unwrap_or(Value::Null)
+}
+
+fn to_json(yaml: &Yaml) -> Value {
+    match yaml {
+        Yaml::Hash(hash) => Value::Object(
+            hash.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        other => format!("{other:?}"),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+        Yaml::Array(items) => Value::Array(items.iter().map(to_json).collect()),
+        Yaml::String(s) | Yaml::Real(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|_| matches!(yaml, Yaml::Real(_)))
+            .map_or(Value::String(s.clone()), Value::from),
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        _ => Value::Null,
+    }
+}
+
+fn operation<'a>(spec: &'a Value, endpoint: Endpoint) -> &'a Value {
+    let (method, template) = endpoint.route();
+    &spec["paths"][format!("/pos/v10{template}")][method.to_ascii_lowercase()]
+}
+
+fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            &spec["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+fn is_guid(text: &str) -> bool {
+    uuid::Uuid::parse_str(text).is_ok() && text.len() == 36
+}
+
+/// Validates `value` against `schema`, returning the first violation with its JSON path.
+fn validate(spec: &Value, schema: &Value, value: &Value, path: &str) -> Result<(), String> {
+    let schema = resolve(spec, schema);
+    if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        if value.is_null() && schema["nullable"] == Value::Bool(true) {
+            return Ok(());
+        }
+        return parts
+            .iter()
+            .try_for_each(|part| validate(spec, part, value, path));
+    }
+    if value.is_null() {
+        return if schema["nullable"] == Value::Bool(true) {
+            Ok(())
+        } else {
+            Err(format!("{path}: null but not nullable"))
+        };
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(value) {
+            return Err(format!("{path}: {value} not in {allowed:?}"));
+        }
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("object") => {
+            let object = value.as_object().ok_or(format!("{path}: not an object"))?;
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap_or_default();
+                if !object.contains_key(name) {
+                    return Err(format!("{path}: required `{name}` missing"));
+                }
+            }
+            for (name, field) in object {
+                match schema["properties"].get(name) {
+                    Some(property) => validate(spec, property, field, &format!("{path}.{name}"))?,
+                    None if schema["additionalProperties"] == Value::Bool(false) => {
+                        return Err(format!("{path}: `{name}` is not in the schema"));
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        }
+        Some("array") => {
+            let items = value.as_array().ok_or(format!("{path}: not an array"))?;
+            items.iter().enumerate().try_for_each(|(i, item)| {
+                validate(spec, &schema["items"], item, &format!("{path}[{i}]"))
+            })
+        }
+        Some("string") => {
+            let text = value.as_str().ok_or(format!("{path}: not a string"))?;
+            if schema["format"] == "uuid" && !is_guid(text) {
+                return Err(format!("{path}: `{text}` is not a uuid"));
+            }
+            Ok(())
+        }
+        Some("number") => value
+            .as_f64()
+            .map(|_| ())
+            .ok_or(format!("{path}: not a number")),
+        Some("integer") => value
+            .as_i64()
+            .map(|_| ())
+            .ok_or(format!("{path}: not an integer")),
+        Some("boolean") => value
+            .as_bool()
+            .map(|_| ())
+            .ok_or(format!("{path}: not a boolean")),
+        _ => Ok(()),
+    }
+}
+
+fn first_content_schema(node: &Value) -> Option<&Value> {
+    node.get("content")?
+        .as_object()?
+        .values()
+        .next()?
+        .get("schema")
+}
+
+#[test]
+fn every_endpoint_exists_in_the_official_document() {
+    let spec = spec();
+    for endpoint in Endpoint::ALL {
+        let operation = operation(&spec, endpoint);
+        assert_eq!(
+            operation["operationId"].as_str(),
+            Some(endpoint.operation_id()),
+            "{endpoint} is not in the OpenAPI document"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_recorded_request_and_answer_conforms() {
+    let spec = spec();
+    let outcome = run(config(Conduct::default(), None)).await;
+    let exchanges: Vec<_> = outcome
+        .report
+        .categories
+        .iter()
+        .flat_map(|c| &c.cases)
+        .flat_map(|c| &c.exchanges)
+        .filter(|e| e.endpoint.is_some())
+        .collect();
+    assert!(exchanges.len() > 20, "a full run records many PoS calls");
+    let mut checked = 0;
+    for exchange in exchanges {
+        let label = exchange.endpoint.as_deref().unwrap_or_default();
+        let endpoint = Endpoint::parse(label).unwrap_or_else(|| panic!("unknown endpoint {label}"));
+        let operation = operation(&spec, endpoint);
+        if let Some(body) = exchange.request_json() {
+            let schema = first_content_schema(&operation["requestBody"])
+                .unwrap_or_else(|| panic!("{label} takes no body in the document"));
+            if let Err(e) = validate(&spec, schema, &body, "request") {
+                panic!("#{} {label}: {e}", exchange.seq);
+            }
+        }
+        let Some(status) = exchange.status else {
+            continue;
+        };
+        let response = &operation["responses"][status.to_string()];
+        assert!(
+            !response.is_null(),
+            "#{} {label}: status {status} is not documented",
+            exchange.seq
+        );
+        match (first_content_schema(response), exchange.response_json()) {
+            (Some(schema), Some(body)) => {
+                if let Err(e) = validate(&spec, schema, &body, "response") {
+                    panic!("#{} {label} {status}: {e}", exchange.seq);
+                }
+                checked += 1;
+            }
+            (None, Some(_)) => panic!(
+                "#{} {label} {status}: the document has no body here",
+                exchange.seq
+            ),
+            (_, None) => {}
+        }
+    }
+    assert!(checked > 15, "only {checked} answers had bodies to check");
+}
