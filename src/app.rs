@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use crate::catalogue::{Catalogue, CatalogueError, load};
 use crate::config::{CatalogueSource, RunConfig, Target, UsageError};
 use crate::driver::plan::Plan;
-use crate::driver::{self, DriveSettings};
+use crate::driver::{self, DriveSettings, Progress};
 use crate::exit;
 use crate::output::write_atomically;
 use crate::report::{RunReport, json, junit};
@@ -95,6 +95,7 @@ impl RunOutcome {
 pub async fn run(
     config: RunConfig,
     interrupt: watch::Receiver<bool>,
+    progress: &mut dyn Progress,
 ) -> Result<RunOutcome, CommandError> {
     let catalogue = load_catalogue(&config.catalogue)?;
     let plan = Plan::select(&catalogue, &config.categories, &config.cases)?;
@@ -122,7 +123,7 @@ pub async fn run(
         fail_fast: config.fail_fast,
         interrupt,
     };
-    let report = driver::drive(&catalogue, &plan, settings).await;
+    let report = driver::drive(&catalogue, &plan, settings, progress).await;
     if let Some(running) = embedded {
         running.stop().await;
     }

@@ -9,7 +9,9 @@ use tokio::sync::watch;
 
 use mpcert::cli::{Cli, Command, ListFormat};
 use mpcert::config::{CatalogueSource, RunConfig};
+use mpcert::driver::Progress;
 use mpcert::report::console::{self, Verbosity};
+use mpcert::report::{CaseReport, RunMeta};
 use mpcert::{app, exit, list};
 
 fn init_tracing(verbose: bool) {
@@ -25,6 +27,29 @@ fn init_tracing(verbose: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+/// Prints each case as it finishes, so long runs show progress in CI logs.
+struct ConsolePrinter {
+    verbosity: Verbosity,
+}
+
+impl ConsolePrinter {
+    fn print(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+}
+
+impl Progress for ConsolePrinter {
+    fn started(&mut self, meta: &RunMeta) {
+        self.print(&console::header(meta, self.verbosity));
+    }
+
+    fn case_finished(&mut self, category: &str, case: &CaseReport) {
+        self.print(&console::case_lines(category, case, self.verbosity));
+    }
 }
 
 fn fail(error: &dyn std::fmt::Display, code: u8) -> ExitCode {
@@ -70,9 +95,15 @@ async fn dispatch(command: Command) -> ExitCode {
                     let _ = interrupt.send(true);
                 }
             });
-            match app::run(config, interrupted).await {
+            let mut printer = ConsolePrinter { verbosity };
+            match app::run(config, interrupted, &mut printer).await {
                 Ok(outcome) => {
-                    print!("{}", console::render(&outcome.report, verbosity));
+                    let gap = if verbosity == Verbosity::Quiet {
+                        ""
+                    } else {
+                        "\n"
+                    };
+                    print!("{gap}{}", console::totals(&outcome.report));
                     let _ = std::io::stdout().flush();
                     for error in &outcome.write_errors {
                         eprintln!("mpcert: {error}");

@@ -1,21 +1,22 @@
-//! Loading the catalogue: YAML text to a node tree with positions (the private `tree` module),
-//! then to the serde model one category header and one case at a time, so that one bad case does
-//! not hide the problems of another. Every problem carries its `file:line:column`; all files are
+//! Loading the catalogue: YAML text to a node tree with positions (`tree`, the only module that
+//! names the YAML crate), then to the serde model one category header and one case at a time
+//! (`de`), so that one bad case does not hide the problems of another, with every node's position
+//! kept for validation (`positions`). Every problem carries its `file:line:column`; all files are
 //! parsed and validated before anything is reported, and only a catalogue without problems is
-//! built, ordered and digested. This module and `tree` are the only ones that know about YAML.
+//! built, ordered and digested.
 
+mod de;
 mod positions;
 mod tree;
 
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::{Catalogue, CatalogueError, Category, LocatedCase, Location, Problem, model, validate};
 pub use positions::Positions;
 pub(super) use positions::join;
-use tree::{Node, Pos, Value};
+use tree::{Pos, Value};
 
 /// The certification order of the known categories, after the mandatory ones.
 pub const CANONICAL_ORDER: [&str; 6] = [
@@ -86,9 +87,7 @@ fn parse_partial(file: &str, text: &str) -> (Option<ParsedFile>, Vec<Problem>) {
         problems.push(full.problem(entry.key_pos, message));
     }
     let header = match entries.iter().find(|e| e.key == "category") {
-        Some(entry) => deserialize::<model::CategoryHeader>(&entry.value, "category", &full)
-            .map_err(|problem| problems.extend(problem))
-            .ok(),
+        Some(entry) => de::read(de::to_json(&entry.value), "category", &full, &mut problems),
         None => {
             problems.push(full.problem(
                 root.pos,
@@ -106,16 +105,9 @@ fn parse_partial(file: &str, text: &str) -> (Option<ParsedFile>, Vec<Problem>) {
                 items.retain(|item| {
                     let path = format!("cases[{index}]");
                     index += 1;
-                    let read = match deserialize::<model::Case>(item, &path, &full) {
-                        Ok(case) => {
-                            cases.push(case);
-                            true
-                        }
-                        Err(problem) => {
-                            problems.extend(problem);
-                            false
-                        }
-                    };
+                    let read = de::read_case(item, &path, &full, &mut problems)
+                        .map(|case| cases.push(case))
+                        .is_some();
                     complete &= read;
                     read
                 });
@@ -159,90 +151,6 @@ fn kind(value: &Value) -> &'static str {
         Value::Seq(_) => "a list",
         Value::Map(_) => "a mapping",
     }
-}
-
-fn to_json(node: &Node) -> serde_json::Value {
-    use serde_json::Value as J;
-    match &node.value {
-        Value::Null | Value::Refused => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(n) => J::from(*n),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-        Value::Str(s) => J::String(s.clone()),
-        Value::Seq(items) => J::Array(items.iter().map(to_json).collect()),
-        Value::Map(entries) => J::Object(
-            (entries.iter())
-                .map(|e| (e.key.clone(), to_json(&e.value)))
-                .collect(),
-        ),
-    }
-}
-
-/// Deserializes the node at `prefix`; the error is `None` when it only repeats a refused node.
-fn deserialize<T: DeserializeOwned>(
-    node: &Node,
-    prefix: &str,
-    positions: &Positions,
-) -> Result<T, Option<Problem>> {
-    serde_path_to_error::deserialize(to_json(node)).map_err(|error| {
-        let mut path = prefix.to_string();
-        let mut last_key = "";
-        for segment in error.path().iter() {
-            match segment {
-                serde_path_to_error::Segment::Seq { index } => path = format!("{path}[{index}]"),
-                serde_path_to_error::Segment::Map { key }
-                | serde_path_to_error::Segment::Enum { variant: key } => {
-                    path = join(&path, key);
-                    last_key = key;
-                }
-                serde_path_to_error::Segment::Unknown => break,
-            }
-        }
-        if positions.is_refused(&path) {
-            return None;
-        }
-        let (at_key, message) = explain(&error.inner().to_string(), &path, last_key);
-        let location = if at_key {
-            positions.locate_key(&path)
-        } else {
-            positions.locate(&path)
-        };
-        Some(Problem { location, message })
-    })
-}
-
-/// Rewords a serde error for a catalogue author; `true` when it concerns the key at `path`.
-fn explain(message: &str, path: &str, last_key: &str) -> (bool, String) {
-    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    let expected = quoted.get(1..).unwrap_or_default();
-    if message.starts_with("unknown field `") {
-        let hint = validate::did_you_mean(quoted.first().copied().unwrap_or(""), expected);
-        return (true, format!("{message}{hint}"));
-    }
-    if let Some(value) = message
-        .strip_prefix("unknown variant `")
-        .and(quoted.first())
-    {
-        let what = match last_key {
-            "do" => "operation",
-            "payment" | "active_payment" | "seeded_payment" => "payment status",
-            "replies" => "fault reply",
-            _ => "value",
-        };
-        let hint = validate::did_you_mean(value, expected);
-        let expected = expected.join(", ");
-        return (
-            false,
-            format!("unknown {what} `{value}`; expected one of {expected}{hint}"),
-        );
-    }
-    if let Some(field) = message.strip_prefix("missing field `").and(quoted.first()) {
-        return (
-            false,
-            format!("missing required field `{field}` in `{path}`"),
-        );
-    }
-    (false, format!("`{path}`: {message}"))
 }
 
 /// Orders the files' categories: mandatory first, then [`CANONICAL_ORDER`], then by id.

@@ -78,6 +78,13 @@ fn kebab_message(what: &str, id: &str) -> String {
 
 /// `; did you mean `x`?` when a candidate is close to `word` (case-insensitive), else nothing.
 pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
+    closest(word, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// The candidate closest to `word` (case-insensitive), if it is close enough to be a misspelling.
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     let word = word.to_lowercase();
     let limit = (word.chars().count() / 3).clamp(1, 3);
     candidates
@@ -85,8 +92,7 @@ pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
         .map(|c| (distance(&word, &c.to_lowercase()), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
+        .map(|(_, c)| c)
 }
 
 /// Levenshtein distance in chars.

@@ -27,6 +27,22 @@ use plan::Plan;
 use remote::RemoteSession;
 use template::Variables;
 
+/// Told about a run as it goes, so a console can print each case as it finishes.
+pub trait Progress {
+    /// The run has started.
+    fn started(&mut self, meta: &RunMeta);
+    /// A case has a verdict (skipped cases included).
+    fn case_finished(&mut self, category: &str, case: &CaseReport);
+}
+
+/// Progress nobody watches.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn started(&mut self, _meta: &RunMeta) {}
+    fn case_finished(&mut self, _category: &str, _case: &CaseReport) {}
+}
+
 /// How to drive a run.
 pub struct DriveSettings {
     /// The client under test.
@@ -58,9 +74,15 @@ fn case_id(category: &Category, case: &LocatedCase) -> String {
 }
 
 /// Runs the plan and returns the report.
-pub async fn drive(catalogue: &Catalogue, plan: &Plan, settings: DriveSettings) -> RunReport {
+pub async fn drive(
+    catalogue: &Catalogue,
+    plan: &Plan,
+    settings: DriveSettings,
+    progress: &mut dyn Progress,
+) -> RunReport {
     let started = Instant::now();
     let started_at = now_rfc3339();
+    progress.started(&report(&settings, catalogue, &started_at, started, Vec::new()).meta);
     let scripts: Vec<CaseScript> = catalogue
         .categories
         .iter()
@@ -92,12 +114,17 @@ pub async fn drive(catalogue: &Catalogue, plan: &Plan, settings: DriveSettings) 
         }),
         Err(reason) => {
             tracing::error!("{reason}");
-            return assemble(catalogue, plan, &settings, &started_at, started, |_, _| {
+            let report = assemble(catalogue, plan, &settings, &started_at, started, |_, _| {
                 Some(Verdict::Error {
                     reason: reason.clone(),
                 })
-            })
-            .await;
+            });
+            for category in &report.categories {
+                for case in &category.cases {
+                    progress.case_finished(&category.id, case);
+                }
+            }
+            return report;
         }
     };
     let mut categories = Vec::new();
@@ -110,6 +137,7 @@ pub async fn drive(catalogue: &Catalogue, plan: &Plan, settings: DriveSettings) 
                 (Some(runner), true) => runner.run_case(category, case).await,
                 (None, true) => skipped(category, case, "not run"),
             };
+            progress.case_finished(&category.header.id, &report);
             cases.push(report);
         }
         categories.push(CategoryReport {
@@ -165,7 +193,7 @@ fn skipped(category: &Category, case: &LocatedCase, reason: &str) -> CaseReport 
     }
 }
 
-async fn assemble(
+fn assemble(
     catalogue: &Catalogue,
     plan: &Plan,
     settings: &DriveSettings,

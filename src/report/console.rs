@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CaseReport, Finding, RunReport, StepOutcome, Verdict};
+use super::model::{CaseReport, Finding, RunMeta, RunReport, StepOutcome, Verdict};
 
 /// How much the console summary says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,51 +27,66 @@ const BODY_LIMIT: usize = 200;
 /// Indentation of the lines under a case line.
 const INDENT: &str = "      ";
 
-/// Render the console summary of a report.
+/// Render the console summary of a report: the header, the case lines, the totals.
 pub fn render(report: &RunReport, verbosity: Verbosity) -> String {
-    let meta = &report.meta;
-    let mut out = String::new();
-    if verbosity != Verbosity::Quiet {
-        out.push_str(&clean(&format!(
-            "mpcert {} — {} {} via {} against {}\n",
-            meta.tool_version, meta.client_name, meta.client_version, meta.client, meta.target
-        )));
-    }
-    let (mut passed, mut failed, mut errors, mut skipped) = (0, 0, 0, 0);
+    let mut out = header(&report.meta, verbosity);
     for category in &report.categories {
         for case in &category.cases {
-            let show = match &case.verdict {
-                Verdict::Passed => {
-                    passed += 1;
-                    verbosity != Verbosity::Quiet
-                }
-                Verdict::Failed { .. } => {
-                    failed += 1;
-                    true
-                }
-                Verdict::Error { .. } => {
-                    errors += 1;
-                    true
-                }
-                Verdict::Skipped { reason } => {
-                    skipped += 1;
-                    verbosity != Verbosity::Quiet && !is_not_selected(reason)
-                }
-            };
-            if show {
-                write_case(&mut out, &category.id, case, verbosity);
-            }
+            out.push_str(&case_lines(&category.id, case, verbosity));
         }
     }
     if !out.is_empty() {
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "{passed} passed, {failed} failed, {errors} errors, {skipped} skipped in {:.2}s",
-        seconds(meta.duration_ms)
-    );
+    out.push_str(&totals(report));
     out
+}
+
+/// The header line naming what is certified against what (empty when quiet).
+pub fn header(meta: &RunMeta, verbosity: Verbosity) -> String {
+    if verbosity == Verbosity::Quiet {
+        return String::new();
+    }
+    clean(&format!(
+        "mpcert {} — {} {} via {} against {}\n",
+        meta.tool_version, meta.client_name, meta.client_version, meta.client, meta.target
+    ))
+}
+
+/// Whether a case is shown at this verbosity.
+fn shown(case: &CaseReport, verbosity: Verbosity) -> bool {
+    match &case.verdict {
+        Verdict::Passed => verbosity != Verbosity::Quiet,
+        Verdict::Failed { .. } | Verdict::Error { .. } => true,
+        Verdict::Skipped { reason } => verbosity != Verbosity::Quiet && !is_not_selected(reason),
+    }
+}
+
+/// One case's line and what goes under it, or nothing when the verbosity hides the case; the
+/// driver prints these as cases finish.
+pub fn case_lines(category: &str, case: &CaseReport, verbosity: Verbosity) -> String {
+    let mut out = String::new();
+    if shown(case, verbosity) {
+        write_case(&mut out, category, case, verbosity);
+    }
+    out
+}
+
+/// The totals line: `7 passed, 0 failed, 0 errors, 0 skipped in 1.23s`.
+pub fn totals(report: &RunReport) -> String {
+    let (mut passed, mut failed, mut errors, mut skipped) = (0, 0, 0, 0);
+    for case in report.categories.iter().flat_map(|c| &c.cases) {
+        match case.verdict {
+            Verdict::Passed => passed += 1,
+            Verdict::Failed { .. } => failed += 1,
+            Verdict::Error { .. } => errors += 1,
+            Verdict::Skipped { .. } => skipped += 1,
+        }
+    }
+    format!(
+        "{passed} passed, {failed} failed, {errors} errors, {skipped} skipped in {:.2}s\n",
+        seconds(report.meta.duration_ms)
+    )
 }
 
 /// Append one case line and what goes under it.

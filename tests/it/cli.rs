@@ -122,3 +122,46 @@ fn bad_flags_name_the_flag_and_exit_2() {
         );
     }
 }
+
+#[test]
+fn an_interrupted_run_still_writes_its_junit_and_exits_3() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let junit = dir.path().join("out.xml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpcert"))
+        .args(["run", "--time-scale", "1", "--junit"])
+        .arg(&junit)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines();
+    // Wait for the first case to finish: it is printed as soon as it has a verdict.
+    let first = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|line| line.contains("onboarding/onboard-pos "))
+        .unwrap_or_else(|| panic!("the first case was never reported"));
+    assert!(first.starts_with("PASS"), "{first}");
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill: {e}"));
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
+    assert_eq!(status.code(), Some(3), "{rest:?}");
+    let cases = junit_cases(&read(&junit));
+    assert_eq!(cases.len(), 7);
+    assert!(cases[0].children.iter().all(|(tag, _)| tag == "system-out"));
+    assert!(
+        cases
+            .iter()
+            .skip(1)
+            .all(|c| c.children.iter().any(|(tag, _)| tag == "error")),
+        "every case after the interruption is an <error>"
+    );
+}

@@ -8,6 +8,7 @@ use mpcert::app::{self, RunOutcome};
 use mpcert::client::ClientSpec;
 use mpcert::client::reference::Conduct;
 use mpcert::config::{CatalogueSource, RunConfig, Target};
+use mpcert::driver::Silent;
 use mpcert::report::{CaseReport, RunReport, Verdict};
 use tokio::sync::watch;
 
@@ -34,7 +35,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
 /// Runs in-process; the interrupt never fires.
 pub async fn run(config: RunConfig) -> RunOutcome {
     let (_keep, interrupt) = watch::channel(false);
-    match app::run(config, interrupt).await {
+    match app::run(config, interrupt, &mut Silent).await {
         Ok(outcome) => outcome,
         Err(e) => panic!("run refused: {e}"),
     }

@@ -97,6 +97,27 @@ fn one_bad_case_does_not_hide_another() {
 }
 
 #[test]
+fn one_case_reports_a_problem_per_part() {
+    let text = ONBOARDING
+        .replace("    title: t", "    tittle: t\n    colour: red")
+        .replace("do: create_pos", "do: create_poss");
+    let problems = problems_of("o.yaml", &text);
+    let gists: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| p.split([',', ';']).next())
+        .collect();
+    // No "missing required field `title`": `tittle` is already reported as its misspelling.
+    assert_eq!(
+        gists,
+        [
+            "o.yaml:8:5: unknown field `tittle`",
+            "o.yaml:9:5: unknown field `colour`",
+            "o.yaml:12:13: unknown operation `create_poss`",
+        ]
+    );
+}
+
+#[test]
 fn top_level_shape_problems() {
     assert_eq!(
         problems_of("e.yaml", "# nothing\n"),
