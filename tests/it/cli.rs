@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{junit_cases, mpcert, read};
+use crate::support::{builtin_case_count, junit_cases, mpcert, read};
 
 fn copy_builtin_cases(to: &Path) {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
@@ -52,7 +52,7 @@ fn the_main_command_passes_and_writes_one_suite_per_category() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
-        7,
+        builtin_case_count(),
         "{stdout}"
     );
     let xml = read(&junit);
@@ -64,7 +64,7 @@ fn the_main_command_passes_and_writes_one_suite_per_category() {
         .collect();
     assert_eq!(suites, vec!["onboarding", "payments"]);
     let cases = junit_cases(&xml);
-    assert_eq!(cases.len(), 7);
+    assert_eq!(cases.len(), builtin_case_count());
     assert!(
         cases
             .iter()
@@ -88,7 +88,7 @@ fn an_unreachable_target_exits_3_and_still_writes_junit() {
     assert_eq!(output.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("unreachable"), "{stdout}");
     let cases = junit_cases(&read(&junit));
-    assert_eq!(cases.len(), 7);
+    assert_eq!(cases.len(), builtin_case_count());
     for case in &cases {
         assert!(
             case.children.iter().any(|(tag, _)| tag == "error"),
@@ -155,7 +155,7 @@ fn an_interrupted_run_still_writes_its_junit_and_exits_3() {
     let status = child.wait().unwrap_or_else(|e| panic!("wait: {e}"));
     assert_eq!(status.code(), Some(3), "{rest:?}");
     let cases = junit_cases(&read(&junit));
-    assert_eq!(cases.len(), 7);
+    assert_eq!(cases.len(), builtin_case_count());
     assert!(cases[0].children.iter().all(|(tag, _)| tag == "system-out"));
     assert!(
         cases

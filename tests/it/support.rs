@@ -111,3 +111,9 @@ pub fn junit_cases(xml: &str) -> Vec<JunitCase> {
         })
         .collect()
 }
+
+/// How many cases the built-in catalogue has.
+pub fn builtin_case_count() -> usize {
+    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    catalogue.categories.iter().map(|c| c.cases.len()).sum()
+}
