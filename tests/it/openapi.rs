@@ -45,7 +45,7 @@ fn to_json(yaml: &Yaml) -> Value {
     }
 }
 
-fn operation<'a>(spec: &'a Value, endpoint: Endpoint) -> &'a Value {
+fn operation(spec: &Value, endpoint: Endpoint) -> &Value {
     let (method, template) = endpoint.route();
     &spec["paths"][format!("/pos/v10{template}")][method.to_ascii_lowercase()]
 }
