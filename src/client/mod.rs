@@ -72,13 +72,7 @@ impl Adapter {
         match spec {
             ClientSpec::Reference(conduct) => {
                 let config = ReferenceConfig {
-                    api_base_url: connection.api_base_url,
-                    auth_url: connection.auth_url,
-                    client_id: connection.client_id,
-                    client_secret: connection.client_secret,
-                    merchant_vat: connection.merchant_vat,
-                    client_version: connection.client_version,
-                    time_scale: connection.time_scale,
+                    connection,
                     conduct: *conduct,
                 };
                 Ok(Adapter::Reference(Box::new(ReferenceClient::new(config)?)))

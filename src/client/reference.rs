@@ -27,8 +27,8 @@ mod tests_calls;
 mod tests_flows;
 
 use crate::catalogue::Operation;
+use crate::client::Connection;
 use crate::client::protocol::{AdapterError, Fields, OperationOutcome};
-use crate::secret::Secret;
 
 pub use timing::MIN_TIMEOUT_REAL_MS;
 
@@ -36,23 +36,12 @@ use http::Transport;
 use params::Params;
 use poll::{Knowledge, PollBook};
 
-/// How the reference client reaches and identifies itself to the certification service.
+/// How the reference client reaches and identifies itself to the certification service, and how
+/// it behaves.
 #[derive(Debug, Clone)]
 pub struct ReferenceConfig {
-    /// PoS v10 base, e.g. `http://127.0.0.1:PORT/pos/v10` (no trailing slash).
-    pub api_base_url: String,
-    /// Integrator-authentication base; the token is at `{auth_url}/connect/token`.
-    pub auth_url: String,
-    /// The client id, sent in the token's Basic credentials and as `x-ibm-client-id`.
-    pub client_id: String,
-    /// The client secret, sent only to the token endpoint.
-    pub client_secret: Secret,
-    /// The merchant VAT number, e.g. `DK90000028`, sent as `X-MobilePay-Merchant-VAT-Number`.
-    pub merchant_vat: String,
-    /// The version sent as `X-MobilePay-Client-System-Version`.
-    pub client_version: String,
-    /// Factor applied to every timeout and delay of the client's own.
-    pub time_scale: f64,
+    /// Where and as whom to connect.
+    pub connection: Connection,
     /// Deliberate misbehaviours (all off for the correct client).
     pub conduct: Conduct,
 }
@@ -103,10 +92,10 @@ fn reported<T>(message: impl Into<String>) -> Result<T, Failure> {
 impl ReferenceClient {
     /// Builds a client; nothing is sent until the first operation.
     pub fn new(config: ReferenceConfig) -> Result<Self, AdapterError> {
-        if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
+        if !(config.connection.time_scale.is_finite() && config.connection.time_scale > 0.0) {
             return Err(AdapterError::Protocol(format!(
                 "the reference client needs a positive, finite time scale, got {}",
-                config.time_scale
+                config.connection.time_scale
             )));
         }
         let conduct = config.conduct;

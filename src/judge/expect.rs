@@ -134,3 +134,237 @@ fn check_calls(evidence: &CaseEvidence<'_>, step: &Step, report: &StepReport) ->
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::catalogue::Operation;
+    use crate::judge::fixtures::{Evidence, call, ok, report, rules_of, step};
+    use crate::pos::PaymentStatus;
+    use crate::service::script::StepObservation;
+
+    /// A `pay` step expecting `result`, reported with `outcome`.
+    fn judged_pay(expected: serde_json::Value, outcome: StepOutcome) -> Vec<Finding> {
+        let mut pay = step(Operation::Pay);
+        if let serde_json::Value::Object(fields) = expected {
+            pay.expect.result = fields.into_iter().collect();
+        }
+        let evidence = Evidence::of(Vec::new())
+            .with_steps(vec![pay], vec![report(0, Operation::Pay, outcome)]);
+        check_steps(&evidence.get())
+    }
+
+    #[test]
+    fn a_failed_step_is_a_finding_of_that_step() {
+        let evidence = Evidence::of(Vec::new()).with_steps(
+            vec![step(Operation::Pay), step(Operation::Capture)],
+            vec![
+                report(0, Operation::Pay, ok(json!({}))),
+                report(
+                    1,
+                    Operation::Capture,
+                    StepOutcome::Failed {
+                        message: "timed out".to_string(),
+                    },
+                ),
+            ],
+        );
+        let findings = check_steps(&evidence.get());
+        assert_eq!(rules_of(&findings), vec![STEP_SUCCEEDED]);
+        assert_eq!(findings[0].step, Some(1));
+        assert_eq!(findings[0].exchange, None);
+        assert_eq!(
+            findings[0].message,
+            "step 2 (capture): the client reported failure: timed out"
+        );
+    }
+
+    #[test]
+    fn a_step_that_did_not_run_is_not_judged() {
+        let mut pay = step(Operation::Pay);
+        pay.expect.calls.insert("POST /payments".to_string(), 1);
+        pay.expect.present = vec!["paymentId".to_string()];
+        let evidence = Evidence::of(Vec::new()).with_steps(
+            vec![pay],
+            vec![report(0, Operation::Pay, StepOutcome::NotRun)],
+        );
+        assert_eq!(check_steps(&evidence.get()), Vec::new());
+    }
+
+    #[test]
+    fn a_matching_result_is_clean() {
+        let findings = judged_pay(
+            json!({ "status": "Reserved", "partialCapturePossible": false }),
+            ok(json!({ "status": "Reserved", "partialCapturePossible": false, "paymentId": "p" })),
+        );
+        assert_eq!(findings, Vec::new());
+    }
+
+    #[test]
+    fn a_different_result_is_a_finding() {
+        let findings = judged_pay(
+            json!({ "status": "Reserved" }),
+            ok(json!({ "status": "CancelledByUser" })),
+        );
+        assert_eq!(rules_of(&findings), vec![STEP_RESULT]);
+        assert_eq!(
+            findings[0].message,
+            r#"step 1 (pay): result `status` is "CancelledByUser", expected "Reserved""#
+        );
+    }
+
+    #[test]
+    fn a_missing_result_field_is_a_finding() {
+        let findings = judged_pay(json!({ "status": "Reserved" }), ok(json!({})));
+        assert_eq!(rules_of(&findings), vec![STEP_RESULT]);
+        assert!(
+            findings[0]
+                .message
+                .contains("`status` is missing, expected"),
+            "unexpected message: {}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn numbers_compare_by_value() {
+        let equal = judged_pay(json!({ "amount": 100 }), ok(json!({ "amount": 100.0 })));
+        assert_eq!(equal, Vec::new());
+        let different = judged_pay(json!({ "amount": 100 }), ok(json!({ "amount": 100.01 })));
+        assert_eq!(rules_of(&different), vec![STEP_RESULT]);
+        let text = judged_pay(json!({ "amount": 100 }), ok(json!({ "amount": "100" })));
+        assert_eq!(rules_of(&text), vec![STEP_RESULT]);
+    }
+
+    #[test]
+    fn present_fields_must_be_there_and_not_null() {
+        let mut pay = step(Operation::Pay);
+        pay.expect.present = vec!["paymentId".to_string()];
+        let judged = |result: serde_json::Value| {
+            let evidence = Evidence::of(Vec::new()).with_steps(
+                vec![pay.clone()],
+                vec![report(0, Operation::Pay, ok(result))],
+            );
+            check_steps(&evidence.get())
+        };
+        assert_eq!(judged(json!({ "paymentId": "p" })), Vec::new());
+        assert_eq!(judged(json!({ "paymentId": false })), Vec::new());
+        let missing = judged(json!({}));
+        assert_eq!(rules_of(&missing), vec![STEP_RESULT]);
+        assert_eq!(
+            missing[0].message,
+            "step 1 (pay): result `paymentId` is missing"
+        );
+        assert_eq!(
+            rules_of(&judged(json!({ "paymentId": null }))),
+            vec![STEP_RESULT]
+        );
+    }
+
+    #[test]
+    fn calls_are_counted_per_endpoint_within_the_step() {
+        let mut pay = step(Operation::Pay);
+        pay.expect.calls.insert("POST /payments".to_string(), 2);
+        pay.expect
+            .calls
+            .insert("POST /payments/{paymentid}/cancel".to_string(), 1);
+        pay.expect.calls.insert("GET /payments".to_string(), 1);
+        let evidence = Evidence::of(vec![
+            call(1, Endpoint::InitiatePayment),
+            call(2, Endpoint::QueryPaymentIds).query("posId=pos-1"),
+            call(3, Endpoint::QueryPayment).id("seeded-1"),
+            call(4, Endpoint::QueryPayment).id("seeded-1"),
+            call(5, Endpoint::CancelPayment).id("seeded-1"),
+            call(6, Endpoint::InitiatePayment),
+            call(7, Endpoint::InitiatePayment).step(1),
+        ])
+        .with_steps(
+            vec![pay, step(Operation::Capture)],
+            vec![
+                report(0, Operation::Pay, ok(json!({}))),
+                report(1, Operation::Capture, ok(json!({}))),
+            ],
+        );
+        assert_eq!(check_steps(&evidence.get()), Vec::new());
+    }
+
+    #[test]
+    fn a_wrong_call_count_names_the_endpoint() {
+        let mut cancel = step(Operation::Cancel);
+        cancel
+            .expect
+            .calls
+            .insert("POST /payments/{paymentid}/cancel".to_string(), 3);
+        cancel.expect.calls.insert("POST /payments".to_string(), 0);
+        let evidence = Evidence::of(vec![
+            call(1, Endpoint::CancelPayment).id("pay-1").step(1),
+            call(2, Endpoint::CancelPayment).id("pay-1").step(1),
+            call(3, Endpoint::CancelPayment).id("pay-1").step(2),
+        ])
+        .with_steps(
+            vec![step(Operation::Pay), cancel],
+            vec![
+                report(0, Operation::Pay, ok(json!({}))),
+                report(1, Operation::Cancel, ok(json!({}))),
+            ],
+        );
+        let findings = check_steps(&evidence.get());
+        assert_eq!(rules_of(&findings), vec![STEP_CALLS]);
+        assert_eq!(findings[0].step, Some(1));
+        assert_eq!(
+            findings[0].message,
+            "step 2 (cancel): expected 3 call(s) to POST /payments/{paymentid}/cancel, saw 2"
+        );
+    }
+
+    #[test]
+    fn calls_are_counted_for_a_failed_step_too() {
+        let mut pay = step(Operation::Pay);
+        pay.expect.calls.insert("POST /payments".to_string(), 3);
+        let evidence = Evidence::of(vec![call(1, Endpoint::InitiatePayment)]).with_steps(
+            vec![pay],
+            vec![report(
+                0,
+                Operation::Pay,
+                StepOutcome::Failed {
+                    message: "gave up".to_string(),
+                },
+            )],
+        );
+        assert_eq!(
+            rules_of(&check_steps(&evidence.get())),
+            vec![STEP_SUCCEEDED, STEP_CALLS]
+        );
+    }
+
+    #[test]
+    fn the_seeded_payment_must_end_in_the_expected_state() {
+        let mut pay = step(Operation::Pay);
+        pay.expect.seeded_payment = Some(PaymentStatus::CancelledByClient);
+        let judged = |seen: Option<PaymentStatus>| {
+            let mut evidence = Evidence::of(Vec::new()).with_steps(
+                vec![pay.clone()],
+                vec![report(0, Operation::Pay, ok(json!({})))],
+            );
+            evidence.observations = vec![StepObservation {
+                seeded_payment: seen,
+            }];
+            check_steps(&evidence.get())
+        };
+        assert_eq!(judged(Some(PaymentStatus::CancelledByClient)), Vec::new());
+        let wrong = judged(Some(PaymentStatus::IssuedToUser));
+        assert_eq!(rules_of(&wrong), vec![SERVER_STATE]);
+        assert!(
+            wrong[0]
+                .message
+                .ends_with("should be CancelledByClient, but is IssuedToUser"),
+            "unexpected message: {}",
+            wrong[0].message
+        );
+        let gone = judged(None);
+        assert_eq!(rules_of(&gone), vec![SERVER_STATE]);
+        assert!(gone[0].message.ends_with("but is missing"));
+    }
+}

@@ -4,6 +4,8 @@
 //! names the rule, the step and the exchange in each finding.
 
 pub mod expect;
+#[cfg(test)]
+mod fixtures;
 pub mod retry;
 pub mod rules;
 pub mod timing;
@@ -61,5 +63,119 @@ pub fn finding(rule: &str, exchange: Option<&Exchange>, message: String) -> Find
         step: exchange.and_then(|e| e.step),
         exchange: exchange.map(|e| e.seq),
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::fixtures::{Evidence, call, off_api, ok, report, rules_of, step};
+    use super::*;
+    use crate::catalogue::Operation;
+    use crate::pos::{Endpoint, ErrorCode};
+    use crate::report::StepOutcome;
+
+    fn finding_at(rule: &str, exchange: Option<u64>, step: Option<usize>) -> Finding {
+        Finding {
+            rule: rule.to_string(),
+            step,
+            exchange,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn no_findings_is_a_pass() {
+        assert_eq!(verdict_from(Vec::new()), Verdict::Passed);
+    }
+
+    #[test]
+    fn findings_are_ordered_by_exchange_with_stepwise_ones_last() {
+        let verdict = verdict_from(vec![
+            finding_at("d", None, Some(1)),
+            finding_at("b", Some(5), Some(0)),
+            finding_at("c", None, Some(0)),
+            finding_at("a", Some(2), Some(1)),
+        ]);
+        let Verdict::Failed { findings } = verdict else {
+            panic!("expected a failed verdict, got {verdict:?}");
+        };
+        assert_eq!(rules_of(&findings), vec!["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn pos_exchanges_skips_calls_outside_the_api() {
+        let exchanges = vec![
+            off_api(1, "POST", "/integrator-authentication/connect/token").build(),
+            call(2, Endpoint::GetStores).build(),
+        ];
+        let seqs: Vec<u64> = pos_exchanges(&exchanges).map(|e| e.seq).collect();
+        assert_eq!(seqs, vec![2]);
+    }
+
+    #[test]
+    fn a_finding_takes_its_step_and_sequence_from_the_exchange() {
+        let exchange = call(7, Endpoint::GetStores).step(3).build();
+        let found = finding("rule", Some(&exchange), "why".to_string());
+        assert_eq!(
+            found,
+            Finding {
+                rule: "rule".to_string(),
+                step: Some(3),
+                exchange: Some(7),
+                message: "why".to_string(),
+            }
+        );
+        let loose = finding("rule", None, "why".to_string());
+        assert_eq!((loose.step, loose.exchange), (None, None));
+    }
+
+    #[test]
+    fn a_clean_case_passes() {
+        let mut pay = step(Operation::Pay);
+        pay.expect.calls.insert("POST /payments".to_string(), 1);
+        let evidence = Evidence::of(vec![
+            call(1, Endpoint::InitiatePayment)
+                .key("key-1")
+                .body(json!({ "amount": 10.0 }))
+                .response(json!({ "paymentId": "pay-1" })),
+        ])
+        .with_steps(
+            vec![pay],
+            vec![report(
+                0,
+                Operation::Pay,
+                ok(json!({ "paymentId": "pay-1" })),
+            )],
+        );
+        assert_eq!(judge(&evidence.get()), Verdict::Passed);
+    }
+
+    #[test]
+    fn conduct_and_step_findings_are_merged_in_exchange_order() {
+        let evidence = Evidence::of(vec![
+            call(1, Endpoint::InitiatePayment)
+                .key("key-1")
+                .refused(ErrorCode::InvalidAmount),
+        ])
+        .with_steps(
+            vec![step(Operation::Pay)],
+            vec![report(
+                0,
+                Operation::Pay,
+                StepOutcome::Failed {
+                    message: "refused".to_string(),
+                },
+            )],
+        );
+        let verdict = judge(&evidence.get());
+        let Verdict::Failed { findings } = verdict else {
+            panic!("expected a failed verdict, got {verdict:?}");
+        };
+        assert_eq!(
+            rules_of(&findings),
+            vec![rules::REQUEST_ACCEPTED, expect::STEP_SUCCEEDED]
+        );
     }
 }

@@ -96,3 +96,191 @@ fn announced_delay(exchange: &Exchange) -> Option<f64> {
     }
     exchange.response_json()?.get("pollDelayInMs")?.as_f64()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::judge::fixtures::{Ex, build, call, poll, rules_of};
+
+    /// A held `POST /payments` received at 0 and ended (answered or dropped) at `ended_ms`.
+    fn held_write(ended_ms: f64) -> Ex {
+        call(1, Endpoint::InitiatePayment)
+            .hold200()
+            .at(0.0, ended_ms)
+    }
+
+    /// A held `GET /payments/{id}` received at 0 and ended at `ended_ms`.
+    fn held_read(ended_ms: f64) -> Ex {
+        poll(1, "pay-1", "Initiated").hold200().at(0.0, ended_ms)
+    }
+
+    fn timeouts(exchange: Ex, scale: f64) -> Vec<Finding> {
+        check_timeouts(&build(vec![exchange]), scale)
+    }
+
+    /// Polls of `pay-1` at the given (received, ended) times, each announcing `delay_ms`.
+    fn polls(times: &[(f64, f64)], delay_ms: f64) -> Vec<Exchange> {
+        let polls = times
+            .iter()
+            .zip(1..)
+            .map(|(&(received, ended), seq)| {
+                call(seq, Endpoint::QueryPayment)
+                    .id("pay-1")
+                    .at(received, ended)
+                    .response(json!({ "status": "Initiated", "pollDelayInMs": delay_ms }))
+            })
+            .collect();
+        build(polls)
+    }
+
+    #[test]
+    fn waiting_out_a_held_answer_is_flagged_at_any_scale() {
+        for (scale, ended) in [(1.0, 10_000.0), (0.01, 150.0)] {
+            let findings = timeouts(held_write(ended), scale);
+            assert_eq!(rules_of(&findings), vec![TIMEOUT], "scale {scale}");
+            assert_eq!(findings[0].exchange, Some(1));
+            assert!(
+                findings[0].message.contains("waited out"),
+                "unexpected message: {}",
+                findings[0].message
+            );
+        }
+    }
+
+    #[test]
+    fn an_answered_call_without_a_hold_is_never_a_timeout() {
+        let slow = call(1, Endpoint::InitiatePayment).at(0.0, 9_000.0);
+        assert_eq!(timeouts(slow, 1.0), Vec::new());
+    }
+
+    #[test]
+    fn a_write_dropped_within_timeout_and_tolerance_is_clean_at_scale_one() {
+        // 2000 ms timeout + 500 ms tolerance.
+        assert_eq!(timeouts(held_write(2_000.0).hung_up(), 1.0), Vec::new());
+        assert_eq!(timeouts(held_write(2_450.0).hung_up(), 1.0), Vec::new());
+    }
+
+    #[test]
+    fn a_write_dropped_late_is_flagged_at_scale_one() {
+        let findings = timeouts(held_write(2_600.0).hung_up(), 1.0);
+        assert_eq!(rules_of(&findings), vec![TIMEOUT]);
+        assert!(
+            findings[0].message.contains("2600 ms") && findings[0].message.contains("2000 ms"),
+            "unexpected message: {}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn at_a_small_scale_the_tolerance_does_not_drop_below_its_floor() {
+        // Timeout 2000 × 0.01 = 20 ms; tolerance max(500 × 0.01, floor) = the floor.
+        let limit = 20.0 + MIN_TIMING_TOLERANCE_REAL_MS;
+        assert_eq!(
+            timeouts(held_write(limit - 5.0).hung_up(), 0.01),
+            Vec::new()
+        );
+        assert_eq!(
+            rules_of(&timeouts(held_write(limit + 5.0).hung_up(), 0.01)),
+            vec![TIMEOUT]
+        );
+    }
+
+    #[test]
+    fn reads_have_the_shorter_timeout() {
+        // 500 ms timeout + 500 ms tolerance at scale 1.
+        assert_eq!(timeouts(held_read(900.0).hung_up(), 1.0), Vec::new());
+        assert_eq!(
+            rules_of(&timeouts(held_read(1_100.0).hung_up(), 1.0)),
+            vec![TIMEOUT]
+        );
+        // 5 ms timeout + the floor at scale 0.01.
+        let limit = 5.0 + MIN_TIMING_TOLERANCE_REAL_MS;
+        assert_eq!(timeouts(held_read(limit - 2.0).hung_up(), 0.01), Vec::new());
+        assert_eq!(
+            rules_of(&timeouts(held_read(limit + 2.0).hung_up(), 0.01)),
+            vec![TIMEOUT]
+        );
+    }
+
+    #[test]
+    fn polls_spaced_by_the_announced_delay_are_clean() {
+        let exchanges = polls(
+            &[(0.0, 10.0), (1_010.0, 1_020.0), (2_100.0, 2_110.0)],
+            1000.0,
+        );
+        assert_eq!(check_poll_delays(&exchanges, 1.0), Vec::new());
+    }
+
+    #[test]
+    fn a_poll_within_the_tolerance_is_clean() {
+        let exchanges = polls(&[(0.0, 10.0), (965.0, 975.0)], 1000.0);
+        assert_eq!(check_poll_delays(&exchanges, 1.0), Vec::new());
+    }
+
+    #[test]
+    fn a_poll_too_early_is_flagged() {
+        let exchanges = polls(
+            &[(0.0, 10.0), (1_010.0, 1_020.0), (1_500.0, 1_510.0)],
+            1000.0,
+        );
+        let findings = check_poll_delays(&exchanges, 1.0);
+        assert_eq!(rules_of(&findings), vec![POLL_DELAY]);
+        assert_eq!(findings[0].exchange, Some(3));
+        assert!(
+            findings[0].message.contains("480.0 ms") && findings[0].message.contains("1000"),
+            "unexpected message: {}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn poll_tolerance_scales_with_time() {
+        // Delay 10 ms and tolerance 0.5 ms at scale 0.01.
+        let on_time = polls(&[(0.0, 1.0), (10.6, 11.0)], 10.0);
+        assert_eq!(check_poll_delays(&on_time, 0.01), Vec::new());
+        let early = polls(&[(0.0, 1.0), (10.0, 11.0)], 10.0);
+        assert_eq!(rules_of(&check_poll_delays(&early, 0.01)), vec![POLL_DELAY]);
+    }
+
+    #[test]
+    fn different_resources_are_paced_independently() {
+        let exchanges = build(vec![
+            poll(1, "pay-1", "Initiated").at(0.0, 10.0),
+            poll(2, "pay-2", "Initiated").at(20.0, 30.0),
+            call(3, Endpoint::GetCheckIn)
+                .id("pay-1")
+                .at(40.0, 50.0)
+                .response(json!({ "isUserCheckedIn": false, "pollDelayInMs": 1000 })),
+        ]);
+        assert_eq!(check_poll_delays(&exchanges, 1.0), Vec::new());
+    }
+
+    #[test]
+    fn a_poll_after_an_unanswered_one_is_not_checked() {
+        let exchanges = build(vec![
+            poll(1, "pay-1", "Initiated").at(0.0, 10.0),
+            poll(2, "pay-1", "Initiated")
+                .hold200()
+                .hung_up()
+                .at(1_010.0, 1_500.0),
+            poll(3, "pay-1", "Initiated").at(1_510.0, 1_520.0),
+            poll(4, "pay-1", "Initiated").err500().at(2_600.0, 2_610.0),
+            poll(5, "pay-1", "Initiated").at(2_620.0, 2_630.0),
+        ]);
+        assert_eq!(check_poll_delays(&exchanges, 1.0), Vec::new());
+    }
+
+    #[test]
+    fn non_polled_gets_are_not_paced() {
+        let list = |seq: u64, at: f64| {
+            call(seq, Endpoint::QueryPaymentIds)
+                .query("posId=pos-1")
+                .at(at, at + 1.0)
+                .response(json!({ "paymentIds": [], "pollDelayInMs": 1000 }))
+        };
+        let exchanges = build(vec![list(1, 0.0), list(2, 5.0)]);
+        assert_eq!(check_poll_delays(&exchanges, 1.0), Vec::new());
+    }
+}

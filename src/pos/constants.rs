@@ -1,4 +1,4 @@
-//! Certification constants documented by MobilePay and every inferred (`[I]`) default the
+//! Certification constants documented by MobilePay and every inferred default (marked "inferred") the
 //! embedded service and the judge rely on. Each inferred fact is a named constant here so it is
 //! easy to find and change; nothing else in the code base hard-codes one of these values.
 
@@ -10,26 +10,26 @@ pub const CERT_MERCHANT_LOCATION_ID: &str = "00001";
 pub const CERT_MERCHANT_VAT_DK: &str = "DK90000028";
 /// The store id of the self-certification store (documented 2020–2021; clients should still look it up).
 pub const CERT_STORE_ID: &str = "9d0a9c45-1793-4e82-9410-b0ee6779ab60";
-/// The certification store's name and address [I]: MobilePay never published them.
+/// The certification store's name and address (inferred): MobilePay never published them.
 pub const CERT_STORE_NAME: &str = "Cert Store";
-/// Street of the certification store [I].
+/// Street of the certification store (inferred).
 pub const CERT_STORE_STREET: &str = "Testvej 1";
-/// Zip code of the certification store [I].
+/// Zip code of the certification store (inferred).
 pub const CERT_STORE_ZIP: &str = "2100";
-/// City of the certification store [I].
+/// City of the certification store (inferred).
 pub const CERT_STORE_CITY: &str = "København Ø";
-/// Brand name of the certification store [I].
+/// Brand name of the certification store (inferred).
 pub const CERT_BRAND_NAME: &str = "PoS Certification";
 
 /// Lifetime of an access token in seconds (documented).
 pub const TOKEN_LIFETIME_SECS: u64 = 3700;
 
-/// The `pollDelayInMs` the certification backend answers with, before time scaling [I].
+/// The `pollDelayInMs` the certification backend answers with, before time scaling (inferred).
 pub const POLL_DELAY_MS: u64 = 1000;
-/// How long a `hold200` fault holds its answer, before time scaling [I]; longer than any
+/// How long a `hold200` fault holds its answer, before time scaling (inferred); longer than any
 /// documented client timeout.
 pub const HOLD_MS: u64 = 10_000;
-/// How long an `err500` fault waits before answering 500, before time scaling [I]; shorter than
+/// How long an `err500` fault waits before answering 500, before time scaling (inferred); shorter than
 /// any documented client timeout.
 pub const ERR500_DELAY_MS: u64 = 300;
 
@@ -37,19 +37,19 @@ pub const ERR500_DELAY_MS: u64 = 300;
 pub const WRITE_TIMEOUT_MS: u64 = 2000;
 /// The documented client timeout for GET calls (polling included), in milliseconds.
 pub const READ_TIMEOUT_MS: u64 = 500;
-/// How much later than its timeout a client may drop a held call before the judge objects [I].
+/// How much later than its timeout a client may drop a held call before the judge objects (inferred).
 pub const TIMEOUT_TOLERANCE_MS: u64 = 500;
-/// How much earlier than `pollDelayInMs` a poll may arrive before the judge objects [I].
+/// How much earlier than `pollDelayInMs` a poll may arrive before the judge objects (inferred).
 pub const POLL_DELAY_TOLERANCE_MS: u64 = 50;
 /// The documented maximum number of retries of one logical request (so at most six calls).
 pub const MAX_RETRIES: u32 = 5;
 /// The documented suggested number of retries, which the reference client uses.
 pub const SUGGESTED_RETRIES: u32 = 2;
 
-/// The smallest timing tolerance the judge applies, in real milliseconds [I]: compressing time
+/// The smallest timing tolerance the judge applies, in real milliseconds (inferred): compressing time
 /// cannot compress the operating system's scheduler, so at small time scales the scaled
 /// tolerance is raised to this floor.
-pub const MIN_TIMING_TOLERANCE_REAL_MS: f64 = 50.0;
-/// The shortest hold of a `hold200` fault, in real milliseconds [I], so a held answer always
+pub const MIN_TIMING_TOLERANCE_REAL_MS: f64 = 150.0;
+/// The shortest hold of a `hold200` fault, in real milliseconds (inferred), so a held answer always
 /// outlasts a client's (floored) timeout plus the judge's tolerance.
-pub const MIN_HOLD_REAL_MS: f64 = 150.0;
+pub const MIN_HOLD_REAL_MS: f64 = 400.0;

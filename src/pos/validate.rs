@@ -31,7 +31,7 @@ pub fn is_valid_beacon_id(text: &str) -> bool {
     (text.len() == 15 && text.chars().all(|c| c.is_ascii_digit())) || is_guid(text)
 }
 
-/// An amount: positive, finite, at most two decimals [I].
+/// An amount: positive, finite, at most two decimals (inferred).
 pub fn is_valid_amount(amount: f64) -> bool {
     if !amount.is_finite() || amount <= 0.0 {
         return false;
@@ -46,7 +46,7 @@ pub fn is_valid_vat(text: &str) -> bool {
     matches!(prefix, "DK" | "FI") && digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit())
 }
 
-/// A client system version: `Major.Minor.Build`, three dot-separated numbers [I].
+/// A client system version: `Major.Minor.Build`, three dot-separated numbers (inferred).
 pub fn is_valid_version(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
     parts.len() == 3
@@ -55,7 +55,7 @@ pub fn is_valid_version(text: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// A merchant brand id: `MPPOS`, `POSDK` or `POSFI` and five letters or digits [I].
+/// A merchant brand id: `MPPOS`, `POSDK` or `POSFI` and five letters or digits (inferred).
 pub fn is_valid_merchant_brand_id(text: &str) -> bool {
     text.len() == 10
         && ["MPPOS", "POSDK", "POSFI"]

@@ -80,9 +80,14 @@ impl Call {
         self
     }
 
-    /// `METHOD /path` for messages and logs.
+    /// The path below the API base, unencoded, for messages and logs.
+    pub(super) fn path(&self) -> String {
+        format!("/{}", self.segments.join("/"))
+    }
+
+    /// `METHOD /path` for messages.
     pub(super) fn label(&self) -> String {
-        format!("{} /{}", self.method, self.segments.join("/"))
+        format!("{} {}", self.method, self.path())
     }
 }
 
@@ -157,8 +162,8 @@ fn http_base(text: &str) -> Result<Url, AdapterError> {
 impl Transport {
     /// Validates the configuration and builds the HTTP client.
     pub(super) fn new(config: ReferenceConfig) -> Result<Self, AdapterError> {
-        let api_base = http_base(config.api_base_url.trim_end_matches('/'))?;
-        http_base(&config.auth_url)?;
+        let api_base = http_base(config.connection.api_base_url.trim_end_matches('/'))?;
+        http_base(&config.connection.auth_url)?;
         // The service is always addressed directly (embedded, `mpcert serve`, or mpcert's own
         // recording proxy); a CI runner's HTTP_PROXY must not reroute or record these calls.
         let http = reqwest::Client::builder()
@@ -167,17 +172,24 @@ impl Transport {
             .build()
             .map_err(|e| AdapterError::Protocol(format!("cannot build the HTTP client: {e}")))?;
         let version = (!config.conduct.omit_version_header)
-            .then(|| header_value("client version", &config.client_version))
+            .then(|| header_value("client version", &config.connection.client_version))
             .transpose()?;
         Ok(Transport {
             http,
             api_base,
-            client_id: header_value("client id", &config.client_id)?,
-            vat: header_value("merchant VAT number", &config.merchant_vat)?,
+            client_id: header_value("client id", &config.connection.client_id)?,
+            vat: header_value("merchant VAT number", &config.connection.merchant_vat)?,
             version,
             fresh_key_on_retry: config.conduct.fresh_key_on_retry,
-            timing: Timing::new(config.time_scale, config.conduct.wait_out_held_requests),
-            tokens: TokenSource::new(&config.auth_url, &config.client_id, &config.client_secret)?,
+            timing: Timing::new(
+                config.connection.time_scale,
+                config.conduct.wait_out_held_requests,
+            ),
+            tokens: TokenSource::new(
+                &config.connection.auth_url,
+                &config.connection.client_id,
+                &config.connection.client_secret,
+            )?,
         })
     }
 
@@ -250,7 +262,7 @@ impl Transport {
             let token = self.tokens.bearer(&self.http, self.timing).await?;
             let request = self.request(call, key, &token)?;
             let outcome = send_attempt(request, self.timing.timeout_for(&call.method)).await;
-            tracing::debug!(method = %call.method, path = %call.label(), status = ?outcome.status(), attempt, "pos call");
+            tracing::debug!(method = %call.method, path = %call.path(), status = ?outcome.status(), attempt, "pos call");
             if outcome.status() == Some(401) && !refreshed {
                 refreshed = true;
                 self.tokens.invalidate();

@@ -132,8 +132,9 @@ impl ReferenceClient {
                     let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
                     let delay = body
                         .get("pollDelayInMs")
-                        .and_then(Value::as_u64)
-                        .map(Duration::from_millis);
+                        .and_then(Value::as_f64)
+                        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+                        .map(|ms| Duration::from_secs_f64(ms / 1000.0));
                     self.polls.record(&resource, delay, fallback);
                     return Ok(body);
                 }

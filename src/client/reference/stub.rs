@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{Conduct, ReferenceClient, ReferenceConfig};
+use crate::client::Connection;
 use crate::client::protocol::{AdapterError, Fields};
 use crate::secret::Secret;
 
@@ -169,10 +170,8 @@ impl Stub {
 
     /// A client for this stub at [`FAST_SCALE`].
     pub(super) fn fast_client(&self, conduct: Conduct) -> Result<ReferenceClient, AdapterError> {
-        let config = ReferenceConfig {
-            time_scale: FAST_SCALE,
-            ..self.config(conduct)
-        };
+        let mut config = self.config(conduct);
+        config.connection.time_scale = FAST_SCALE;
         ReferenceClient::new(config)
     }
 
@@ -203,13 +202,15 @@ impl Stub {
 /// A configuration for a service at `root` (API at `/pos/v10`, auth at `/auth`), at scale 1.
 pub(super) fn config_for(root: &str, conduct: Conduct) -> ReferenceConfig {
     ReferenceConfig {
-        api_base_url: format!("{root}{API_PREFIX}"),
-        auth_url: format!("{root}/auth"),
-        client_id: "0f5e8a3c-client".into(),
-        client_secret: Secret::new(SECRET),
-        merchant_vat: "DK90000028".into(),
-        client_version: "1.2.3".into(),
-        time_scale: 1.0,
+        connection: Connection {
+            api_base_url: format!("{root}{API_PREFIX}"),
+            auth_url: format!("{root}/auth"),
+            client_id: "0f5e8a3c-client".into(),
+            client_secret: Secret::new(SECRET),
+            merchant_vat: "DK90000028".into(),
+            client_version: "1.2.3".into(),
+            time_scale: 1.0,
+        },
         conduct,
     }
 }

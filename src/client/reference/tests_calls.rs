@@ -282,7 +282,7 @@ async fn a_refused_connection_is_unreachable() -> TestResult {
     // The token endpoint answers, the PoS API does not.
     let stub = Stub::start(|_, _| Reply::empty()).await?;
     let mut config = stub.config(Conduct::default());
-    config.api_base_url = format!("{dead}/pos/v10");
+    config.connection.api_base_url = format!("{dead}/pos/v10");
     let mut client = ReferenceClient::new(config)?;
     let error = client.perform(Operation::Pay, &pay_params()).await.err();
     assert!(

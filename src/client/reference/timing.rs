@@ -1,8 +1,8 @@
 //! The reference client's own clock rules: the documented timeouts (B1), the constant retry delay
-//! (B2), the fallback poll delay and the token refresh margin, all multiplied by the session's
-//! time scale, with a real-time floor under every timeout so a compressed run stays meaningful
-//! on a busy machine. Server-given delays (`pollDelayInMs`) are not scaled here: the service
-//! already answers with the delay it wants honoured.
+//! (B2), the fallback poll delay and the token lifetime, all multiplied by the session's time
+//! scale, with a real-time floor under every timeout so a compressed run stays meaningful on a
+//! busy machine. `pollDelayInMs` is not scaled here: the service already answers with the real
+//! delay it wants honoured.
 
 use std::time::Duration;
 
@@ -11,7 +11,7 @@ use crate::pos::constants::{READ_TIMEOUT_MS, WRITE_TIMEOUT_MS};
 /// The shortest timeout the client ever uses, in real milliseconds: at small time scales a scaled
 /// timeout would shrink below what a busy machine's scheduler can honour, and scheduling jitter
 /// must not look like a network fault.
-pub const MIN_TIMEOUT_REAL_MS: f64 = 25.0;
+pub const MIN_TIMEOUT_REAL_MS: f64 = 100.0;
 /// The constant delay between two attempts of one logical request, before scaling (B2).
 const RETRY_DELAY_MS: f64 = 200.0;
 /// The poll delay assumed before the service has named one, before scaling (B9).
@@ -68,9 +68,11 @@ impl Timing {
         self.scaled(DEFAULT_POLL_DELAY_MS)
     }
 
-    /// How long before expiry a cached token is replaced.
-    pub(super) fn token_refresh_margin(self) -> Duration {
-        self.scaled(TOKEN_REFRESH_MARGIN_MS)
+    /// How long a token announced with `expires_in` seconds may be used before it is replaced.
+    /// The lifetime counts on the service's clock (the embedded service expires tokens in
+    /// compressed time), so it is scaled like the client's own delays, less the refresh margin.
+    pub(super) fn token_usable_for(self, expires_in_secs: f64) -> Duration {
+        self.scaled((expires_in_secs * 1000.0 - TOKEN_REFRESH_MARGIN_MS).max(0.0))
     }
 }
 
@@ -92,13 +94,24 @@ mod tests {
         let tiny = Timing::new(0.001, false);
         assert_eq!(
             tiny.timeout_for(&reqwest::Method::GET),
-            Duration::from_millis(25)
+            Duration::from_millis(100)
         );
         assert_eq!(
             tiny.timeout_for(&reqwest::Method::DELETE),
-            Duration::from_millis(25)
+            Duration::from_millis(100)
         );
         assert_eq!(tiny.retry_delay(), Duration::from_secs_f64(0.0002));
+    }
+
+    #[test]
+    fn tokens_are_replaced_a_scaled_minute_before_their_scaled_expiry() {
+        let timing = Timing::new(0.05, false);
+        assert_eq!(timing.token_usable_for(3700.0), Duration::from_secs(182));
+        assert_eq!(timing.token_usable_for(30.0), Duration::ZERO);
+        assert_eq!(
+            Timing::new(1.0, false).token_usable_for(3700.0),
+            Duration::from_secs(3640)
+        );
     }
 
     #[test]
@@ -110,7 +123,7 @@ mod tests {
         );
         assert_eq!(
             timing.timeout_for(&reqwest::Method::GET),
-            Duration::from_millis(25)
+            Duration::from_millis(100)
         );
     }
 }

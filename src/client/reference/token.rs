@@ -1,12 +1,13 @@
 //! Integrator authentication (domain §2.1): the OAuth2 client-credentials token from
-//! `{auth_url}/connect/token`, cached and replaced a scaled minute before it expires, or at once
-//! after the PoS API answered 401. The client secret and the token live only in [`Secret`]s and
+//! `{auth_url}/connect/token`, cached and replaced a scaled minute before its (scaled)
+//! `expires_in`, or at once after the PoS API answered 401. The client secret and the token live only in [`Secret`]s and
 //! request headers marked sensitive; no log line or error message ever contains either.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine as _;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use serde_json::Value;
 
 use super::attempt::{Attempt, send_attempt};
 use super::http::ATTEMPTS;
@@ -128,7 +129,7 @@ impl TokenSource {
     /// Reads `{access_token, expires_in, …}`.
     fn parse(&self, body: &[u8], timing: Timing) -> Result<Cached, Failure> {
         let received = Instant::now();
-        let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let json: Value = serde_json::from_slice(body).unwrap_or_default();
         let Some(token) = json
             .get("access_token")
             .and_then(|t| t.as_str())
@@ -139,13 +140,12 @@ impl TokenSource {
                 self.url
             ));
         };
-        let lifetime = json
+        let expires_in = json
             .get("expires_in")
-            .and_then(|e| e.as_f64())
+            .and_then(Value::as_f64)
             .filter(|e| e.is_finite() && *e >= 0.0)
-            .map(Duration::from_secs_f64)
-            .unwrap_or(Duration::from_secs(TOKEN_LIFETIME_SECS));
-        let usable = lifetime.saturating_sub(timing.token_refresh_margin());
+            .unwrap_or(TOKEN_LIFETIME_SECS as f64);
+        let usable = timing.token_usable_for(expires_in);
         Ok(Cached {
             token: Secret::new(token),
             refresh_at: received + usable,

@@ -44,7 +44,7 @@ pub fn check(headers: &HeaderMap, grant: &TokenGrant, _endpoint: Endpoint) -> Re
         [] if grant.merchant_vat_claim.is_none() => return Err(ErrorCode::VatMissing.into()),
         [] => {}
         [vat] if !validate::is_valid_vat(vat) => return Err(ErrorCode::VatInvalid.into()),
-        // A header that contradicts the token's claim is refused as invalid [I].
+        // A header that contradicts the token's claim is refused as invalid (inferred).
         [vat]
             if grant
                 .merchant_vat_claim

@@ -1,7 +1,7 @@
 //! Idempotency of the creating endpoints (domain reference §7 B5): a key used again with the
 //! same endpoint and the same body replays the original answer; with anything else it is
 //! refused with 409 `1306`. Only successful calls bind a key, so a key whose call ended in an
-//! error stays free [I]. Bodies are compared as parsed JSON, not as bytes [I].
+//! error stays free (inferred). Bodies are compared as parsed JSON, not as bytes (inferred).
 
 use crate::pos::{ApiError, ErrorCode};
 use crate::service::session::{IdempotencyRecord, Session};
@@ -40,4 +40,174 @@ pub fn bind(
         answer,
     };
     session.idempotency.insert(key, record);
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::pos::Endpoint;
+    use crate::service::emulator::fixtures::{
+        Call, TestResult, VAT, code, json_of, new_pos, payment_body, pos_body, session, text,
+    };
+    use crate::service::emulator::process;
+    use crate::service::registry::TokenGrant;
+
+    fn bound(session: &mut Session, key: &str, call: &Call, answer: Value) {
+        bind(session, key.to_string(), &call.request(), answer);
+    }
+
+    #[test]
+    fn the_same_key_and_body_replay_the_answer() {
+        let mut session = session();
+        let call = Call::new(Endpoint::CreatePos).body(&pos_body("till-1"));
+        bound(&mut session, "key-1", &call, json!({ "posId": "pos-1" }));
+        assert_eq!(
+            lookup(&session, "key-1", &call.request()),
+            Ok(Some(json!({ "posId": "pos-1" })))
+        );
+    }
+
+    #[test]
+    fn bodies_are_compared_as_json() {
+        let mut session = session();
+        let first = Call::new(Endpoint::InitiatePayment).raw_body(r#"{"a":1,"b":[1,2]}"#);
+        bound(&mut session, "key-1", &first, json!({ "paymentId": "p" }));
+        let reordered =
+            Call::new(Endpoint::InitiatePayment).raw_body("{ \"b\": [1, 2],\n \"a\": 1 }");
+        assert_eq!(
+            lookup(&session, "key-1", &reordered.request()),
+            Ok(Some(json!({ "paymentId": "p" })))
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_free() {
+        let mut session = session();
+        let call = Call::new(Endpoint::CreatePos).body(&pos_body("till-1"));
+        bound(&mut session, "key-1", &call, json!({ "posId": "pos-1" }));
+        assert_eq!(lookup(&session, "key-2", &call.request()), Ok(None));
+    }
+
+    #[test]
+    fn the_same_key_with_another_body_is_1306() {
+        let mut session = session();
+        let call = Call::new(Endpoint::CreatePos).body(&pos_body("till-1"));
+        bound(&mut session, "key-1", &call, json!({ "posId": "pos-1" }));
+        let other = Call::new(Endpoint::CreatePos).body(&pos_body("till-2"));
+        assert_eq!(
+            code(&lookup(&session, "key-1", &other.request())),
+            Some("1306")
+        );
+    }
+
+    #[test]
+    fn the_same_key_on_another_endpoint_is_1306() {
+        let mut session = session();
+        let body = json!({ "posId": "pos-1", "orderId": "order-1" });
+        let initiate = Call::new(Endpoint::InitiatePayment).body(&body);
+        bound(
+            &mut session,
+            "key-1",
+            &initiate,
+            json!({ "paymentId": "p" }),
+        );
+        let prepare = Call::new(Endpoint::PreparePayment).body(&body);
+        assert_eq!(
+            code(&lookup(&session, "key-1", &prepare.request())),
+            Some("1306")
+        );
+    }
+
+    fn headers(key: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-mobilepay-client-system-version",
+            HeaderValue::from_static("1.0.0"),
+        );
+        headers.insert(
+            "x-mobilepay-merchant-vat-number",
+            HeaderValue::from_static(VAT),
+        );
+        if let Ok(key) = HeaderValue::from_str(key) {
+            headers.insert("x-mobilepay-idempotency-key", key);
+        }
+        headers
+    }
+
+    fn grant(session: &Session) -> TokenGrant {
+        TokenGrant {
+            session_id: session.id.clone(),
+            expires_virtual_ms: f64::MAX,
+            merchant_vat_claim: None,
+        }
+    }
+
+    #[test]
+    fn a_replayed_initiate_creates_nothing_new() -> TestResult {
+        let mut session = session();
+        let pos = new_pos(&mut session, "till-1")?;
+        let grant = grant(&session);
+        let call =
+            Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-1", json!(100)));
+        let first = json_of(process(
+            &mut session,
+            &grant,
+            &headers("key-1"),
+            &call.request(),
+        ))?;
+        let again = json_of(process(
+            &mut session,
+            &grant,
+            &headers("key-1"),
+            &call.request(),
+        ))?;
+        assert_eq!(first, again);
+        assert_eq!(session.payments.len(), 1);
+        let other =
+            Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-2", json!(100)));
+        let refused = process(&mut session, &grant, &headers("key-1"), &other.request());
+        assert_eq!(code(&refused), Some("1306"));
+        assert_eq!(session.payments.len(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_key_whose_call_was_refused_stays_free() -> TestResult {
+        let mut session = session();
+        let pos = new_pos(&mut session, "till-1")?;
+        let grant = grant(&session);
+        let first =
+            Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-1", json!(100)));
+        let id = text(
+            &json_of(process(
+                &mut session,
+                &grant,
+                &headers("key-1"),
+                &first.request(),
+            ))?,
+            "paymentId",
+        )?;
+        let blocked =
+            Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-2", json!(100)));
+        let refused = process(&mut session, &grant, &headers("key-2"), &blocked.request());
+        assert_eq!(code(&refused), Some("1301"));
+        assert!(!session.idempotency.contains_key("key-2"));
+        if let Some(payment) = session.payments.get_mut(&id) {
+            payment.status = crate::pos::PaymentStatus::CancelledByClient;
+        }
+        let retried =
+            Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-3", json!(100)));
+        let answer = json_of(process(
+            &mut session,
+            &grant,
+            &headers("key-2"),
+            &retried.request(),
+        ))?;
+        assert_ne!(text(&answer, "paymentId")?, id);
+        assert_eq!(session.payments.len(), 2);
+        Ok(())
+    }
 }

@@ -5,6 +5,8 @@
 //! the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
 
 pub mod auth;
+#[cfg(test)]
+mod fixtures;
 mod headers;
 mod idempotency;
 mod payments;

@@ -63,4 +63,38 @@ mod tests {
         assert_eq!(get(&pairs, "end"), Some("%4"));
         assert_eq!(pairs.len(), 5);
     }
+
+    #[test]
+    fn empty_pairs_and_bare_keys() {
+        assert_eq!(parse(""), Vec::new());
+        assert_eq!(
+            parse("&&flag&=v&k="),
+            vec![
+                ("flag".to_string(), String::new()),
+                (String::new(), "v".to_string()),
+                ("k".to_string(), String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_first_of_repeated_names_wins() {
+        let pairs = parse("posId=a&POSID=b");
+        assert_eq!(get(&pairs, "posId"), Some("a"));
+        assert_eq!(get(&pairs, "orderId"), None);
+    }
+
+    #[test]
+    fn only_the_first_equals_sign_splits() {
+        assert_eq!(get(&parse("orderId=a=b"), "orderId"), Some("a=b"));
+    }
+
+    #[test]
+    fn escapes_decode_to_bytes_then_utf8() {
+        assert_eq!(decode("a%2Bb"), "a+b");
+        assert_eq!(decode("%C3%A6%C3%B8%C3%A5"), "æøå");
+        assert_eq!(decode("%3d%3D"), "==");
+        assert_eq!(decode("100%"), "100%");
+        assert_eq!(decode("%FF"), "\u{FFFD}");
+    }
 }

@@ -1,0 +1,218 @@
+//! Test fixtures for the emulator's resource handlers: a fresh session, owned requests, valid
+//! bodies, and shortcuts that create a PoS or a payment.
+
+use serde_json::{Value, json};
+
+use crate::catalogue::model::{BackendScript, CustomerScript};
+use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
+use crate::pos::{ApiError, Endpoint, PaymentStatus};
+use crate::service::clock::Clock;
+use crate::service::script;
+use crate::service::session::{CaseScript, Session, SessionRequest};
+
+use super::{ApiAnswer, ApiRequest, payments, pointofsales, query};
+
+/// What a test returns.
+pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The certification merchant's VAT number.
+pub(crate) const VAT: &str = CERT_MERCHANT_VAT_DK;
+/// Another merchant's VAT number.
+pub(crate) const OTHER_VAT: &str = "DK12345678";
+/// The id of the armed case in [`armed_session`].
+pub(crate) const CASE: &str = "payments/payment-complete";
+
+/// A fresh session on the certification merchant at time scale 1, with `cases` selected.
+pub(crate) fn session_with(cases: Vec<CaseScript>) -> Session {
+    let request = SessionRequest {
+        client_name: "fixture till".to_string(),
+        client_version: "1.0.0".to_string(),
+        cases,
+    };
+    Session::new(request, VAT, Clock::new(1.0))
+}
+
+/// A fresh session with nothing selected.
+pub(crate) fn session() -> Session {
+    session_with(Vec::new())
+}
+
+/// A session with [`CASE`] armed, whose simulated customer walks each new payment through
+/// `statuses` and answers `partial` for partial capture.
+pub(crate) fn armed_session(
+    statuses: Vec<PaymentStatus>,
+    partial: bool,
+) -> Result<Session, String> {
+    let backend = BackendScript {
+        customer: Some(CustomerScript {
+            payment: statuses,
+            partial_capture_possible: partial,
+        }),
+        ..BackendScript::default()
+    };
+    let mut session = session_with(vec![CaseScript {
+        id: CASE.to_string(),
+        backend,
+    }]);
+    script::arm(&mut session, CASE).map_err(|e| e.to_string())?;
+    Ok(session)
+}
+
+/// An owned request, lent to the handlers as an [`ApiRequest`].
+pub(crate) struct Call {
+    endpoint: Endpoint,
+    id: Option<String>,
+    query: String,
+    body: Vec<u8>,
+}
+
+impl Call {
+    /// A call of `endpoint` without id, query or body.
+    pub(crate) fn new(endpoint: Endpoint) -> Self {
+        Call {
+            endpoint,
+            id: None,
+            query: String::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// The id in the path.
+    pub(crate) fn id(mut self, id: &str) -> Self {
+        self.id = Some(id.to_string());
+        self
+    }
+
+    /// The raw query string, e.g. `posId=…&state=Captured`.
+    pub(crate) fn query(mut self, query: &str) -> Self {
+        self.query = query.to_string();
+        self
+    }
+
+    /// A JSON body.
+    pub(crate) fn body(mut self, body: &Value) -> Self {
+        self.body = body.to_string().into_bytes();
+        self
+    }
+
+    /// A body exactly as sent.
+    pub(crate) fn raw_body(mut self, body: &str) -> Self {
+        self.body = body.as_bytes().to_vec();
+        self
+    }
+
+    /// The request the handlers read.
+    pub(crate) fn request(&self) -> ApiRequest<'_> {
+        ApiRequest {
+            endpoint: self.endpoint,
+            resource_id: self.id.as_deref(),
+            query: query::parse(&self.query),
+            body: &self.body,
+        }
+    }
+}
+
+/// A valid `CreatePosRequest` for the certification store.
+pub(crate) fn pos_body(merchant_pos_id: &str) -> Value {
+    json!({
+        "merchantPosId": merchant_pos_id,
+        "storeId": CERT_STORE_ID,
+        "name": "Till 7",
+        "beaconId": null,
+        "supportedBeaconTypes": ["QR"],
+        "requirePaymentBeforeCheckin": false,
+    })
+}
+
+/// `POST /pointofsales` with `body` on behalf of the certification merchant.
+pub(crate) fn create_pos(session: &mut Session, body: &Value) -> ApiAnswer {
+    let call = Call::new(Endpoint::CreatePos).body(body);
+    pointofsales::create(session, VAT, &call.request())
+}
+
+/// Creates a valid PoS and returns its id.
+pub(crate) fn new_pos(session: &mut Session, merchant_pos_id: &str) -> Result<String, String> {
+    let answer = json_of(create_pos(session, &pos_body(merchant_pos_id)))?;
+    text(&answer, "posId")
+}
+
+/// A valid `InitiatePaymentRequest`.
+pub(crate) fn payment_body(pos_id: &str, order_id: &str, amount: Value) -> Value {
+    json!({
+        "posId": pos_id,
+        "orderId": order_id,
+        "amount": amount,
+        "currencyCode": "DKK",
+        "restrictions": null,
+        "merchantPaymentLabel": "Shift A",
+        "plannedCaptureDelay": "None",
+    })
+}
+
+/// `POST /payments` with `body`.
+pub(crate) fn initiate(session: &mut Session, body: &Value) -> ApiAnswer {
+    let call = Call::new(Endpoint::InitiatePayment).body(body);
+    payments::initiate(session, &call.request())
+}
+
+/// Initiates a valid 100 DKK payment and returns its id.
+pub(crate) fn new_payment(
+    session: &mut Session,
+    pos_id: &str,
+    order_id: &str,
+) -> Result<String, String> {
+    let answer = json_of(initiate(
+        session,
+        &payment_body(pos_id, order_id, json!(100.0)),
+    ))?;
+    text(&answer, "paymentId")
+}
+
+/// Puts a payment in `status`, as the customer or MobilePay would.
+pub(crate) fn set_status(
+    session: &mut Session,
+    payment_id: &str,
+    status: PaymentStatus,
+) -> Result<(), String> {
+    let payment = session
+        .payments
+        .get_mut(payment_id)
+        .ok_or_else(|| format!("no payment {payment_id}"))?;
+    payment.status = status;
+    Ok(())
+}
+
+/// The state a payment is in.
+pub(crate) fn status_of(session: &Session, payment_id: &str) -> Result<PaymentStatus, String> {
+    session
+        .payments
+        .get(payment_id)
+        .map(|p| p.status)
+        .ok_or_else(|| format!("no payment {payment_id}"))
+}
+
+/// The error code of a coded refusal, if the answer is one.
+pub(crate) fn code(answer: &ApiAnswer) -> Option<&'static str> {
+    match answer {
+        Err(ApiError::Coded(code)) => Some(code.code()),
+        _ => None,
+    }
+}
+
+/// The body of a successful answer with a body.
+pub(crate) fn json_of(answer: ApiAnswer) -> Result<Value, String> {
+    match answer {
+        Ok(Some(body)) => Ok(body),
+        Ok(None) => Err("the answer had no body".to_string()),
+        Err(error) => Err(format!("refused: {error:?}")),
+    }
+}
+
+/// A string field of a JSON object.
+pub(crate) fn text(value: &Value, field: &str) -> Result<String, String> {
+    value
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("no string `{field}` in {value}"))
+}
