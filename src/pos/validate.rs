@@ -42,7 +42,9 @@ pub fn is_valid_amount(amount: f64) -> bool {
 
 /// A merchant VAT number: `DK` or `FI` and eight digits.
 pub fn is_valid_vat(text: &str) -> bool {
-    let (prefix, digits) = text.split_at(text.len().min(2));
+    let (Some(prefix), Some(digits)) = (text.get(..2), text.get(2..)) else {
+        return false;
+    };
     matches!(prefix, "DK" | "FI") && digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit())
 }
 
@@ -57,7 +59,8 @@ pub fn is_valid_version(text: &str) -> bool {
 
 /// A merchant brand id: `MPPOS`, `POSDK` or `POSFI` and five letters or digits (inferred).
 pub fn is_valid_merchant_brand_id(text: &str) -> bool {
-    text.len() == 10
+    text.is_ascii()
+        && text.len() == 10
         && ["MPPOS", "POSDK", "POSFI"]
             .iter()
             .any(|prefix| text.starts_with(prefix))
@@ -112,6 +115,9 @@ mod tests {
         assert!(is_valid_vat("DK90000028"));
         assert!(!is_valid_vat("DK-90000028"));
         assert!(!is_valid_vat("SE90000028"));
+        assert!(!is_valid_vat("€12345678"));
+        assert!(!is_valid_vat("D€1234567"));
+        assert!(!is_valid_merchant_brand_id("MPPO€CERT"));
         assert!(is_valid_version("2.1.1"));
         assert!(!is_valid_version("2.1"));
         assert!(!is_valid_version("2.1.x"));
