@@ -61,7 +61,8 @@ pub struct RunArgs {
     /// The certification service: `embedded`, or the URL of an `mpcert serve`.
     #[arg(long, value_name = "TARGET", default_value = "embedded")]
     pub target: String,
-    /// Compress every mandated delay by this factor (1 = real time) on the embedded service.
+    /// Compress every mandated delay by this factor (1 = real time) on the embedded service; a
+    /// standalone service runs at the scale it was started with.
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub time_scale: f64,
     /// Write a JUnit XML report here.

@@ -77,7 +77,7 @@ fn case_id(category: &Category, case: &LocatedCase) -> String {
 pub async fn drive(
     catalogue: &Catalogue,
     plan: &Plan,
-    settings: DriveSettings,
+    mut settings: DriveSettings,
     progress: &mut dyn Progress,
 ) -> RunReport {
     let started = Instant::now();
@@ -104,7 +104,12 @@ pub async fn drive(
         client_version: settings.client_version.clone(),
         cases: scripts,
     };
-    let mut run = match connect(&settings, &request).await {
+    let connected = connect(&settings, &request).await;
+    if let Ok((session, _)) = &connected {
+        // A standalone service runs at its own time scale; the judge must use that one.
+        settings.time_scale = session.created.time_scale;
+    }
+    let mut run = match connected {
         Ok((session, adapter)) => Some(Runner {
             session,
             adapter,

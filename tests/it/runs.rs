@@ -37,9 +37,14 @@ async fn a_standalone_service_is_driven_through_its_session_api() {
         .unwrap_or_else(|e| panic!("start: {e}"));
     let mut config = config(Conduct::default(), None);
     config.target = Target::Service(service.url());
+    config.time_scale = 1.0;
     let outcome = run(config).await;
     service.stop().await;
     assert_eq!(outcome.exit_code(), 0);
+    assert_eq!(
+        outcome.report.meta.time_scale, 0.01,
+        "the service's own scale applies"
+    );
     assert_eq!(outcome.report.meta.target.split(':').next(), Some("http"));
 }
 
