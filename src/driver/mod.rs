@@ -82,7 +82,7 @@ pub async fn drive(
 ) -> RunReport {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    progress.started(&report(&settings, catalogue, &started_at, started, Vec::new()).meta);
+    progress.started(&meta(&settings, catalogue, &started_at, started));
     let scripts: Vec<CaseScript> = catalogue
         .categories
         .iter()
@@ -235,6 +235,25 @@ fn assemble(
     report(settings, catalogue, started_at, started, categories)
 }
 
+fn meta(
+    settings: &DriveSettings,
+    catalogue: &Catalogue,
+    started_at: &str,
+    started: Instant,
+) -> RunMeta {
+    RunMeta {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        client_name: settings.client_name.clone(),
+        client_version: settings.client_version.clone(),
+        client: settings.client.describe(),
+        target: settings.target_label.clone(),
+        catalogue_digest: catalogue.digest.clone(),
+        started_at: started_at.to_string(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        time_scale: settings.time_scale,
+    }
+}
+
 fn report(
     settings: &DriveSettings,
     catalogue: &Catalogue,
@@ -244,17 +263,7 @@ fn report(
 ) -> RunReport {
     RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        meta: RunMeta {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            client_name: settings.client_name.clone(),
-            client_version: settings.client_version.clone(),
-            client: settings.client.describe(),
-            target: settings.target_label.clone(),
-            catalogue_digest: catalogue.digest.clone(),
-            started_at: started_at.to_string(),
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-            time_scale: settings.time_scale,
-        },
+        meta: meta(settings, catalogue, started_at, started),
         categories,
     }
 }
@@ -336,9 +345,7 @@ impl Runner<'_> {
             }
         };
         match &report.verdict {
-            Verdict::Error { reason } if reason.contains("interrupted") => {
-                self.stop = Some(Stop::Interrupted)
-            }
+            _ if *self.settings.interrupt.borrow() => self.stop = Some(Stop::Interrupted),
             Verdict::Failed { .. } | Verdict::Error { .. } if self.settings.fail_fast => {
                 self.stop = Some(Stop::FailFast)
             }
