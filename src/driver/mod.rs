@@ -6,25 +6,23 @@
 
 pub mod plan;
 pub mod remote;
+mod runner;
 pub mod template;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tokio::sync::watch;
 
 use crate::catalogue::{Catalogue, Category, LocatedCase};
 use crate::client::{Adapter, ClientSpec, Connection};
-use crate::judge::{self, CaseEvidence};
 use crate::report::model::REPORT_SCHEMA_VERSION;
-use crate::report::{
-    CaseReport, CategoryReport, RunMeta, RunReport, StepOutcome, StepReport, Verdict,
-};
+use crate::report::{CaseReport, CategoryReport, RunMeta, RunReport, Verdict};
 use crate::secret::Secret;
-use crate::service::script::StepObservation;
 use crate::service::session::{CaseScript, SessionRequest};
 
 use plan::Plan;
 use remote::RemoteSession;
+use runner::Runner;
 use template::Variables;
 
 /// Told about a run as it goes, so a console can print each case as it finishes.
@@ -265,233 +263,5 @@ fn report(
         schema_version: REPORT_SCHEMA_VERSION,
         meta: meta(settings, catalogue, started_at, started),
         categories,
-    }
-}
-
-/// Why the remaining cases do not run.
-enum Stop {
-    FailFast,
-    Interrupted,
-}
-
-struct Runner<'a> {
-    session: RemoteSession,
-    adapter: Adapter,
-    settings: &'a DriveSettings,
-    vars: Variables,
-    stop: Option<Stop>,
-}
-
-impl Runner<'_> {
-    fn operation_timeout(&self) -> Duration {
-        Duration::from_secs_f64((120.0 * self.settings.time_scale).max(10.0))
-    }
-
-    async fn run_case(&mut self, category: &Category, case: &LocatedCase) -> CaseReport {
-        let mut report = skipped(category, case, "");
-        match self.stop {
-            Some(Stop::FailFast) => {
-                report.verdict = Verdict::Skipped {
-                    reason: "not run: --fail-fast after an earlier case did not pass".into(),
-                };
-                return report;
-            }
-            Some(Stop::Interrupted) => {
-                report.verdict = Verdict::Error {
-                    reason: "the run was interrupted before this case".into(),
-                };
-                return report;
-            }
-            None => {}
-        }
-        if let Some(missing) = self.missing_prerequisite(case) {
-            report.verdict = Verdict::Skipped {
-                reason: format!(
-                    "not run: it needs `{missing}`, which no earlier case saved (did an earlier case fail?)"
-                ),
-            };
-            return report;
-        }
-        let id = case_id(category, case);
-        let started = Instant::now();
-        if let Err(e) = self.session.start_case(&id).await {
-            report.verdict = Verdict::Error {
-                reason: e.to_string(),
-            };
-            return report;
-        }
-        let (steps, observations, broken) = self.run_steps(case).await;
-        let record = self.session.finish_case().await;
-        report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        report.steps = steps;
-        report.verdict = match (record, broken) {
-            (Err(e), _) => Verdict::Error {
-                reason: e.to_string(),
-            },
-            (Ok(record), broken) => {
-                report.exchanges = record.exchanges;
-                match broken {
-                    Some(verdict) => verdict,
-                    None => judge::judge(&CaseEvidence {
-                        case: &case.case,
-                        steps: &report.steps,
-                        observations: &observations,
-                        exchanges: &report.exchanges,
-                        open_reservations: &record.open_reservations,
-                        declared_version: &self.settings.client_version,
-                        time_scale: self.settings.time_scale,
-                    }),
-                }
-            }
-        };
-        match &report.verdict {
-            _ if *self.settings.interrupt.borrow() => self.stop = Some(Stop::Interrupted),
-            Verdict::Failed { .. } | Verdict::Error { .. } if self.settings.fail_fast => {
-                self.stop = Some(Stop::FailFast)
-            }
-            _ => {}
-        }
-        report
-    }
-
-    /// A variable the case's steps use that neither an earlier case nor an earlier step of
-    /// this case saves; such a case cannot run (its backend script may need the PoS, too).
-    fn missing_prerequisite(&self, case: &LocatedCase) -> Option<String> {
-        let mut saved_here: Vec<&str> = Vec::new();
-        for step in &case.case.steps {
-            for value in step.params.values() {
-                for name in template::references(value) {
-                    if !self.vars.contains_key(&name) && !saved_here.contains(&name.as_str()) {
-                        return Some(name);
-                    }
-                }
-            }
-            saved_here.extend(step.save.keys().map(String::as_str));
-        }
-        None
-    }
-
-    /// Runs the steps; the third value is a verdict that overrides judging (a skip for a
-    /// missing prerequisite, an error when the adapter or the service broke).
-    async fn run_steps(
-        &mut self,
-        case: &LocatedCase,
-    ) -> (Vec<StepReport>, Vec<StepObservation>, Option<Verdict>) {
-        let mut reports = Vec::new();
-        let mut observations = Vec::new();
-        let mut broken = None;
-        for (index, step) in case.case.steps.iter().enumerate() {
-            let title = step
-                .title
-                .clone()
-                .unwrap_or_else(|| step.op.as_str().to_string());
-            let mut report = StepReport {
-                index,
-                op: step.op.as_str().to_string(),
-                title,
-                params: serde_json::Map::new(),
-                outcome: StepOutcome::NotRun,
-                duration_ms: 0.0,
-            };
-            if broken.is_some()
-                || matches!(
-                    reports.last(),
-                    Some(StepReport {
-                        outcome: StepOutcome::Failed { .. },
-                        ..
-                    })
-                )
-            {
-                reports.push(report);
-                continue;
-            }
-            let params = step
-                .params
-                .iter()
-                .map(|(k, v)| template::resolve(v, &self.vars).map(|v| (k.clone(), v)))
-                .collect::<Result<serde_json::Map<_, _>, _>>();
-            let params = match params {
-                Ok(params) => params,
-                Err(missing) => {
-                    broken = Some(Verdict::Skipped {
-                        reason: format!(
-                            "not run: step {} {missing} (did an earlier case fail?)",
-                            index + 1
-                        ),
-                    });
-                    reports.push(report);
-                    continue;
-                }
-            };
-            report.params = params.clone();
-            let started = Instant::now();
-            if let Err(e) = self.session.begin_step(index).await {
-                broken = Some(Verdict::Error {
-                    reason: e.to_string(),
-                });
-                reports.push(report);
-                continue;
-            }
-            let mut interrupt = self.settings.interrupt.clone();
-            let performed = tokio::select! {
-                performed = tokio::time::timeout(self.operation_timeout(), self.adapter.perform(step.op, &params)) => performed,
-                _ = interrupt.wait_for(|stopped| *stopped) => {
-                    broken = Some(Verdict::Error { reason: "the run was interrupted".into() });
-                    reports.push(report);
-                    continue;
-                }
-            };
-            report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-            match performed {
-                Err(_) => {
-                    broken = Some(Verdict::Error {
-                        reason: format!(
-                            "the client did not finish step {} ({}) within {:.0} s",
-                            index + 1,
-                            step.op.as_str(),
-                            self.operation_timeout().as_secs_f64()
-                        ),
-                    });
-                }
-                Ok(Err(adapter_error)) => {
-                    broken = Some(Verdict::Error {
-                        reason: adapter_error.to_string(),
-                    })
-                }
-                Ok(Ok(Ok(result))) => {
-                    self.save(step, &params, &result);
-                    report.outcome = StepOutcome::Ok { result };
-                }
-                Ok(Ok(Err(message))) => report.outcome = StepOutcome::Failed { message },
-            }
-            match self.session.end_step().await {
-                Ok(observation) => observations.push(observation),
-                Err(e) => {
-                    broken = broken.or(Some(Verdict::Error {
-                        reason: e.to_string(),
-                    }))
-                }
-            }
-            reports.push(report);
-        }
-        (reports, observations, broken)
-    }
-
-    fn save(
-        &mut self,
-        step: &crate::catalogue::Step,
-        params: &serde_json::Map<String, serde_json::Value>,
-        result: &serde_json::Map<String, serde_json::Value>,
-    ) {
-        for (name, source) in &step.save {
-            let value = match source.split_once('.') {
-                Some(("result", field)) => result.get(field),
-                Some(("params", field)) => params.get(field),
-                _ => None,
-            };
-            if let Some(value) = value {
-                self.vars.insert(name.clone(), value.clone());
-            }
-        }
     }
 }

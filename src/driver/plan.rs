@@ -93,3 +93,77 @@ impl Plan {
         Ok(Plan { selected })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalogue() -> Catalogue {
+        match crate::catalogue::builtin::load() {
+            Ok(catalogue) => catalogue,
+            Err(e) => panic!("built-in catalogue: {e}"),
+        }
+    }
+
+    fn selected_ids(catalogue: &Catalogue, plan: &Plan) -> Vec<String> {
+        catalogue
+            .categories
+            .iter()
+            .zip(&plan.selected)
+            .flat_map(|(category, selected)| {
+                category
+                    .cases
+                    .iter()
+                    .zip(selected)
+                    .filter(|(_, s)| **s)
+                    .map(move |(c, _)| format!("{}/{}", category.header.id, c.case.id))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_filter_selects_everything() -> Result<(), SelectionError> {
+        let catalogue = catalogue();
+        let plan = Plan::select(&catalogue, &[], &[])?;
+        assert!(plan.selected.iter().flatten().all(|s| *s));
+        Ok(())
+    }
+
+    #[test]
+    fn a_single_case_brings_the_mandatory_category_along() -> Result<(), SelectionError> {
+        let catalogue = catalogue();
+        let plan = Plan::select(&catalogue, &[], &["payments/payment-complete".into()])?;
+        let ids = selected_ids(&catalogue, &plan);
+        assert!(ids.contains(&"onboarding/onboard-pos".to_string()));
+        assert!(ids.contains(&"payments/payment-complete".to_string()));
+        assert!(!ids.contains(&"payments/payment-user-cancelled".to_string()));
+        Ok(())
+    }
+
+    #[test]
+    fn a_category_selects_all_its_cases() -> Result<(), SelectionError> {
+        let catalogue = catalogue();
+        let plan = Plan::select(&catalogue, &["payments".into()], &[])?;
+        assert!(plan.selected.iter().flatten().all(|s| *s));
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_ids_name_the_flag_and_what_exists() {
+        let catalogue = catalogue();
+        let category = Plan::select(&catalogue, &["refundz".into()], &[]);
+        let message = category.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.starts_with("--category: unknown category `refundz`"),
+            "{message}"
+        );
+        assert!(message.contains("onboarding, payments"), "{message}");
+        let case = Plan::select(&catalogue, &[], &["payment-complete".into()]);
+        let message = case.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.starts_with("--case: unknown case `payment-complete`"),
+            "{message}"
+        );
+        assert!(message.contains("onboarding/onboard-pos"), "{message}");
+    }
+}
