@@ -25,7 +25,7 @@ fn step_finding(rule: &str, report: &StepReport, message: String) -> Finding {
         rule: rule.to_string(),
         step: Some(report.index),
         exchange: None,
-        message: format!("step {} ({}): {message}", report.index + 1, report.op),
+        message,
     }
 }
 
@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(findings[0].exchange, None);
         assert_eq!(
             findings[0].message,
-            "step 2 (capture): the client reported failure: timed out"
+            "the client reported failure: timed out"
         );
     }
 
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(rules_of(&findings), vec![STEP_RESULT]);
         assert_eq!(
             findings[0].message,
-            r#"step 1 (pay): result `status` is "CancelledByUser", expected "Reserved""#
+            r#"result `status` is "CancelledByUser", expected "Reserved""#
         );
     }
 
@@ -253,10 +253,7 @@ mod tests {
         assert_eq!(judged(json!({ "paymentId": false })), Vec::new());
         let missing = judged(json!({}));
         assert_eq!(rules_of(&missing), vec![STEP_RESULT]);
-        assert_eq!(
-            missing[0].message,
-            "step 1 (pay): result `paymentId` is missing"
-        );
+        assert_eq!(missing[0].message, "result `paymentId` is missing");
         assert_eq!(
             rules_of(&judged(json!({ "paymentId": null }))),
             vec![STEP_RESULT]
@@ -315,7 +312,7 @@ mod tests {
         assert_eq!(findings[0].step, Some(1));
         assert_eq!(
             findings[0].message,
-            "step 2 (cancel): expected 3 call(s) to POST /payments/{paymentid}/cancel, saw 2"
+            "expected 3 call(s) to POST /payments/{paymentid}/cancel, saw 2"
         );
     }
 

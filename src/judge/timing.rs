@@ -35,6 +35,11 @@ pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
                 WRITE_TIMEOUT_MS
             };
             let timeout = documented as f64 * scale;
+            let limit = if scale == 1.0 {
+                format!("{documented} ms")
+            } else {
+                format!("{documented} ms ({timeout:.0} ms at time scale {scale})")
+            };
             let waited = e.ended_ms - e.received_ms;
             let call = format!("{} {}", e.method, e.path);
             match e.outcome {
@@ -42,14 +47,14 @@ pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
                     TIMEOUT,
                     Some(e),
                     format!(
-                        "the client waited out a held answer to {call} ({waited:.0} ms); it must give up after {timeout:.0} ms and retry"
+                        "the client waited out a held answer to {call} ({waited:.0} ms); it must give up after {limit} and retry"
                     ),
                 )),
                 ExchangeOutcome::ClientHungUp if waited > timeout + tolerance => Some(finding(
                     TIMEOUT,
                     Some(e),
                     format!(
-                        "the client gave up on {call} after {waited:.0} ms; the timeout is {timeout:.0} ms (tolerance {tolerance:.0} ms)"
+                        "the client gave up on {call} after {waited:.0} ms; the timeout is {limit} (tolerance {tolerance:.0} ms)"
                     ),
                 )),
                 ExchangeOutcome::ClientHungUp => None,
