@@ -8,7 +8,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Runs the MobilePay PoS API v10 self-certification headlessly, for CI.
 #[derive(Debug, Parser)]
-#[command(name = "mpcert", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "mpcert",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:\n  \
+        mpcert run --junit mpcert-junit.xml                  certify the reference client in real time\n  \
+        mpcert run --time-scale 0.01 --junit out.xml         the same, a hundred times faster (CI)\n  \
+        mpcert run --category payments --client-version 2.1.0\n  \
+        mpcert validate --cases ./cases                      check a catalogue\n  \
+        mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n\n\
+        Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
