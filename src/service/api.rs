@@ -137,9 +137,29 @@ pub async fn end_step(State(state): State<Shared>, Path(id): Path<String>) -> Re
     with_session(&state, &id, |s| script::observe_step(s))
 }
 
-/// `POST /certification/v1/sessions/{id}/finish`.
+/// `POST /certification/v1/sessions/{id}/finish`. Waits (boundedly) until every exchange of the
+/// case is recorded — a call the client abandoned is recorded only once the server notices the
+/// hang-up — so the case record is complete.
 pub async fn finish_case(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let deadline = tokio::time::Instant::now() + settle_bound(&state, &id);
+    loop {
+        let recorded = state.exchange_recorded.notified();
+        let in_flight = state.lock().sessions.get(&id).map_or(0, |s| s.in_flight);
+        if in_flight == 0 || tokio::time::timeout_at(deadline, recorded).await.is_err() {
+            break;
+        }
+    }
     with_session(&state, &id, script::finish)
+}
+
+/// How long finishing a case may wait for in-flight exchanges: a held answer plus a margin.
+fn settle_bound(state: &Shared, id: &str) -> std::time::Duration {
+    let hold = state
+        .lock()
+        .sessions
+        .get(id)
+        .map_or(std::time::Duration::ZERO, |s| s.clock.hold());
+    hold + std::time::Duration::from_secs(1)
 }
 
 /// `GET /certification/v1/sessions/{id}`.

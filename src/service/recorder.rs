@@ -42,6 +42,7 @@ impl ExchangeGuard {
     /// Opens a guard for a request that just arrived; the caller holds the registry lock.
     pub fn open(state: Shared, session: &mut Session, arrival: Arrival<'_>) -> Self {
         let seq = session.next_exchange_seq();
+        session.in_flight += 1;
         let received_ms = session.clock.elapsed_ms();
         let (case, step) = match &session.current {
             Some(current) => (Some(current.id.clone()), current.step),
@@ -93,11 +94,15 @@ impl Drop for ExchangeGuard {
         let Some(mut exchange) = self.exchange.take() else {
             return;
         };
-        let mut registry = self.state.lock();
-        if let Some(session) = registry.sessions.get_mut(&self.session_id) {
-            exchange.ended_ms = session.clock.elapsed_ms();
-            session.exchanges.push(exchange);
+        {
+            let mut registry = self.state.lock();
+            if let Some(session) = registry.sessions.get_mut(&self.session_id) {
+                exchange.ended_ms = session.clock.elapsed_ms();
+                session.exchanges.push(exchange);
+                session.in_flight = session.in_flight.saturating_sub(1);
+            }
         }
+        self.state.exchange_recorded.notify_waiters();
     }
 }
 
@@ -136,6 +141,63 @@ pub fn redact_form(body: &str) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    use crate::service::emulator::fixtures::session;
+    use crate::service::registry::ServiceState;
+
+    fn arrival(headers: &HeaderMap) -> Arrival<'_> {
+        Arrival {
+            method: "POST",
+            path: "/pos/v10/payments",
+            headers,
+            body: Some("{}".into()),
+            endpoint: Some("POST /payments".into()),
+            resource_id: None,
+        }
+    }
+
+    fn open(
+        state: &crate::service::registry::Shared,
+        id: &str,
+        headers: &HeaderMap,
+    ) -> ExchangeGuard {
+        let mut registry = state.lock();
+        let Some(session) = registry.sessions.get_mut(id) else {
+            panic!("no session {id}");
+        };
+        ExchangeGuard::open(state.clone(), session, arrival(headers))
+    }
+
+    #[test]
+    fn a_dropped_guard_records_a_hang_up_and_an_answered_one_its_answer() {
+        let state = ServiceState::new(1.0);
+        let session = session();
+        let id = session.id.clone();
+        state.lock().sessions.insert(id.clone(), session);
+        let headers = HeaderMap::new();
+        let abandoned = open(&state, &id, &headers);
+        let answered = open(&state, &id, &headers);
+        assert_eq!(state.lock().sessions.get(&id).map(|s| s.in_flight), Some(2));
+        drop(abandoned);
+        answered.answer(200, Some("{}".into()));
+        let registry = state.lock();
+        let Some(session) = registry.sessions.get(&id) else {
+            panic!("session vanished");
+        };
+        assert_eq!(session.in_flight, 0);
+        let outcomes: Vec<(u64, ExchangeOutcome, Option<u16>)> = session
+            .exchanges
+            .iter()
+            .map(|e| (e.seq, e.outcome, e.status))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                (1, ExchangeOutcome::ClientHungUp, None),
+                (2, ExchangeOutcome::Answered, Some(200))
+            ]
+        );
+    }
 
     #[test]
     fn authorization_keeps_only_its_scheme() {

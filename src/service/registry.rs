@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::sync::Notify;
+
 use super::session::Session;
 
 /// An issued access token.
@@ -41,6 +43,8 @@ pub struct ServiceState {
     registry: Mutex<Registry>,
     /// The time scale new sessions run at.
     pub time_scale: f64,
+    /// Woken whenever an exchange is recorded.
+    pub exchange_recorded: Notify,
 }
 
 /// The handle handlers receive.
@@ -52,6 +56,7 @@ impl ServiceState {
         Arc::new(ServiceState {
             registry: Mutex::new(Registry::default()),
             time_scale,
+            exchange_recorded: Notify::new(),
         })
     }
 

@@ -150,6 +150,9 @@ pub struct Session {
     pub idempotency: HashMap<String, IdempotencyRecord>,
     /// Recorded exchanges (in completion order; sort by `seq` to read).
     pub exchanges: Vec<Exchange>,
+    /// Exchanges that arrived and are not recorded yet (answer pending, or the client hung up
+    /// and the server has not noticed yet).
+    pub in_flight: usize,
     next_seq: u64,
     next_created: u64,
 }
@@ -169,6 +172,7 @@ impl Session {
             payments: BTreeMap::new(),
             idempotency: HashMap::new(),
             exchanges: Vec::new(),
+            in_flight: 0,
             next_seq: 0,
             next_created: 0,
         }

@@ -6,7 +6,7 @@
 
 pub mod auth;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod headers;
 mod idempotency;
 mod payments;
