@@ -81,20 +81,11 @@ pub async fn drive(
     let started = Instant::now();
     let started_at = now_rfc3339();
     progress.started(&meta(&settings, catalogue, &started_at, started));
-    let scripts: Vec<CaseScript> = catalogue
-        .categories
-        .iter()
-        .zip(&plan.selected)
-        .flat_map(|(category, selected)| {
-            category
-                .cases
-                .iter()
-                .zip(selected)
-                .filter(|(_, s)| **s)
-                .map(move |(case, _)| CaseScript {
-                    id: case_id(category, case),
-                    backend: case.case.backend.clone(),
-                })
+    let scripts: Vec<CaseScript> = plan
+        .selected_cases(catalogue)
+        .map(|(category, case)| CaseScript {
+            id: case_id(category, case),
+            backend: case.case.backend.clone(),
         })
         .collect();
     let request = SessionRequest {

@@ -2,7 +2,7 @@
 //! create the PoS the others use); `--category` adds whole categories and `--case` single
 //! cases; with neither, everything runs. Unknown ids are usage errors that list what exists.
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::{Catalogue, Category, LocatedCase};
 
 /// A selection names a category or case the catalogue does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,6 +92,25 @@ impl Plan {
             .collect();
         Ok(Plan { selected })
     }
+
+    /// The selected cases with their categories, in catalogue order.
+    pub fn selected_cases<'a>(
+        &'a self,
+        catalogue: &'a Catalogue,
+    ) -> impl Iterator<Item = (&'a Category, &'a LocatedCase)> {
+        catalogue
+            .categories
+            .iter()
+            .zip(&self.selected)
+            .flat_map(|(category, selected)| {
+                category
+                    .cases
+                    .iter()
+                    .zip(selected)
+                    .filter(|(_, s)| **s)
+                    .map(move |(case, _)| (category, case))
+            })
+    }
 }
 
 #[cfg(test)]
@@ -106,18 +125,8 @@ mod tests {
     }
 
     fn selected_ids(catalogue: &Catalogue, plan: &Plan) -> Vec<String> {
-        catalogue
-            .categories
-            .iter()
-            .zip(&plan.selected)
-            .flat_map(|(category, selected)| {
-                category
-                    .cases
-                    .iter()
-                    .zip(selected)
-                    .filter(|(_, s)| **s)
-                    .map(move |(c, _)| format!("{}/{}", category.header.id, c.case.id))
-            })
+        plan.selected_cases(catalogue)
+            .map(|(category, case)| format!("{}/{}", category.header.id, case.case.id))
             .collect()
     }
 
