@@ -103,7 +103,11 @@ async fn dispatch(command: Command) -> ExitCode {
                     } else {
                         "\n"
                     };
-                    print!("{gap}{}", console::totals(&outcome.report));
+                    print!(
+                        "{gap}{}{}",
+                        console::totals(&outcome.report),
+                        console::certificate(&outcome.report, verbosity)
+                    );
                     let _ = std::io::stdout().flush();
                     for error in &outcome.write_errors {
                         eprintln!("mpcert: {error}");

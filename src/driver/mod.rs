@@ -18,7 +18,7 @@ use crate::client::{Adapter, ClientSpec, Connection};
 use crate::report::model::REPORT_SCHEMA_VERSION;
 use crate::report::{CaseReport, CategoryReport, RunMeta, RunReport, Verdict};
 use crate::secret::Secret;
-use crate::service::session::{CaseScript, SessionRequest};
+use crate::service::session::{CaseScript, CategoryOutline, SessionRequest};
 
 use plan::Plan;
 use remote::RemoteSession;
@@ -85,12 +85,24 @@ pub async fn drive(
         .selected_cases(catalogue)
         .map(|(category, case)| CaseScript {
             id: case_id(category, case),
-            backend: case.case.backend.clone(),
+            case: case.case.clone(),
         })
         .collect();
     let request = SessionRequest {
         client_name: settings.client_name.clone(),
         client_version: settings.client_version.clone(),
+        categories: catalogue
+            .categories
+            .iter()
+            .map(|category| CategoryOutline {
+                id: category.header.id.clone(),
+                cases: category
+                    .cases
+                    .iter()
+                    .map(|c| case_id(category, c))
+                    .collect(),
+            })
+            .collect(),
         cases: scripts,
     };
     let connected = connect(&settings, &request).await;
@@ -143,7 +155,16 @@ pub async fn drive(
             cases,
         });
     }
-    report(&settings, catalogue, &started_at, started, categories)
+    let certificate = match &run {
+        Some(runner) => runner.session.certificate().await.unwrap_or_else(|e| {
+            tracing::warn!("cannot fetch the certificate: {e}");
+            None
+        }),
+        None => None,
+    };
+    let mut report = report(&settings, catalogue, &started_at, started, categories);
+    report.certificate = certificate;
+    report
 }
 
 async fn connect(
@@ -254,5 +275,6 @@ fn report(
         schema_version: REPORT_SCHEMA_VERSION,
         meta: meta(settings, catalogue, started_at, started),
         categories,
+        certificate: None,
     }
 }

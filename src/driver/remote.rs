@@ -4,8 +4,11 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::judge::StepObservation;
+use crate::report::{Certificate, StepReport, Verdict};
+use crate::service::api::FinishRequest;
 use crate::service::api::{SESSION_API_PREFIX, SessionCreated};
-use crate::service::script::{CaseRecord, StepObservation};
+use crate::service::script::CaseRecord;
 use crate::service::session::SessionRequest;
 
 /// A session API call failed.
@@ -112,12 +115,13 @@ impl RemoteSession {
         &self,
         what: &str,
         tail: &str,
+        body: &impl Serialize,
     ) -> Result<T, SessionApiError> {
         call(
             &self.http,
             &self.base,
             what,
-            self.http.post(self.url(tail)).json(&Empty {}),
+            self.http.post(self.url(tail)).json(body),
         )
         .await
     }
@@ -127,6 +131,7 @@ impl RemoteSession {
         self.post::<Option<()>>(
             &format!("starting case {case_id}"),
             &format!("cases/{case_id}/start"),
+            &Empty {},
         )
         .await
         .map(|_| ())
@@ -134,19 +139,40 @@ impl RemoteSession {
 
     /// Marks the start of a step.
     pub async fn begin_step(&self, index: usize) -> Result<(), SessionApiError> {
-        self.post::<Option<()>>("beginning a step", &format!("steps/{index}/begin"))
-            .await
-            .map(|_| ())
+        self.post::<Option<()>>(
+            "beginning a step",
+            &format!("steps/{index}/begin"),
+            &Empty {},
+        )
+        .await
+        .map(|_| ())
     }
 
-    /// Marks the end of a step and returns what the service observed.
-    pub async fn end_step(&self) -> Result<StepObservation, SessionApiError> {
-        self.post("ending a step", "steps/end").await
+    /// Reports what the client did in a step and returns what the service observed.
+    pub async fn end_step(&self, report: &StepReport) -> Result<StepObservation, SessionApiError> {
+        self.post("ending a step", "steps/end", report).await
     }
 
-    /// Finishes the armed case and returns its record.
-    pub async fn finish_case(&self) -> Result<CaseRecord, SessionApiError> {
-        self.post("finishing the case", "finish").await
+    /// Finishes the armed case and returns its record with the service's verdict; `unjudged`
+    /// is the `Error` or `Skipped` verdict of a case the driver could not run to the end.
+    pub async fn finish_case(
+        &self,
+        unjudged: Option<&Verdict>,
+    ) -> Result<CaseRecord, SessionApiError> {
+        let request = FinishRequest {
+            unjudged: unjudged.cloned(),
+        };
+        self.post("finishing the case", "finish", &request).await
+    }
+
+    /// The session's certificate, or `None` while not every selected case has passed.
+    pub async fn certificate(&self) -> Result<Option<Certificate>, SessionApiError> {
+        let request = self.http.get(self.url("certificate"));
+        match call(&self.http, &self.base, "the certificate", request).await {
+            Ok(certificate) => Ok(Some(certificate)),
+            Err(SessionApiError::Refused { status: 409, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

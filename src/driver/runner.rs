@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::catalogue::{Category, LocatedCase};
 use crate::client::Adapter;
-use crate::judge::{self, CaseEvidence};
 use crate::report::{CaseReport, StepOutcome, StepReport, Verdict};
-use crate::service::script::StepObservation;
 
 use super::remote::RemoteSession;
 use super::template::{self, Variables};
@@ -67,28 +65,17 @@ impl Runner<'_> {
             };
             return report;
         }
-        let (steps, observations, broken) = self.run_steps(case).await;
-        let record = self.session.finish_case().await;
+        let (steps, broken) = self.run_steps(case).await;
+        let record = self.session.finish_case(broken.as_ref()).await;
         report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         report.steps = steps;
-        report.verdict = match (record, broken) {
-            (Err(e), _) => Verdict::Error {
+        report.verdict = match record {
+            Err(e) => Verdict::Error {
                 reason: e.to_string(),
             },
-            (Ok(record), broken) => {
+            Ok(record) => {
                 report.exchanges = record.exchanges;
-                match broken {
-                    Some(verdict) => verdict,
-                    None => judge::judge(&CaseEvidence {
-                        case: &case.case,
-                        steps: &report.steps,
-                        observations: &observations,
-                        exchanges: &report.exchanges,
-                        open_reservations: &record.open_reservations,
-                        declared_version: &self.settings.client_version,
-                        time_scale: self.settings.time_scale,
-                    }),
-                }
+                record.verdict
             }
         };
         match &report.verdict {
@@ -118,14 +105,10 @@ impl Runner<'_> {
         None
     }
 
-    /// Runs the steps; the third value is a verdict that overrides judging (a skip for a
+    /// Runs the steps; the second value is a verdict that replaces judging (a skip for a
     /// missing prerequisite, an error when the adapter or the service broke).
-    async fn run_steps(
-        &mut self,
-        case: &LocatedCase,
-    ) -> (Vec<StepReport>, Vec<StepObservation>, Option<Verdict>) {
+    async fn run_steps(&mut self, case: &LocatedCase) -> (Vec<StepReport>, Option<Verdict>) {
         let mut reports = Vec::new();
-        let mut observations = Vec::new();
         let mut broken = None;
         for (index, step) in case.case.steps.iter().enumerate() {
             let title = step
@@ -211,17 +194,14 @@ impl Runner<'_> {
                 }
                 Ok(Ok(Err(message))) => report.outcome = StepOutcome::Failed { message },
             }
-            match self.session.end_step().await {
-                Ok(observation) => observations.push(observation),
-                Err(e) => {
-                    broken = broken.or(Some(Verdict::Error {
-                        reason: e.to_string(),
-                    }))
-                }
+            if let Err(e) = self.session.end_step(&report).await {
+                broken = broken.or(Some(Verdict::Error {
+                    reason: e.to_string(),
+                }));
             }
             reports.push(report);
         }
-        (reports, observations, broken)
+        (reports, broken)
     }
 
     fn save(

@@ -141,9 +141,9 @@ mod tests {
 
     use super::*;
     use crate::catalogue::Operation;
+    use crate::judge::StepObservation;
     use crate::judge::fixtures::{Evidence, call, ok, report, rules_of, step};
     use crate::pos::PaymentStatus;
-    use crate::service::script::StepObservation;
 
     /// A `pay` step expecting `result`, reported with `outcome`.
     fn judged_pay(expected: serde_json::Value, outcome: StepOutcome) -> Vec<Finding> {

@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use crate::catalogue::model::{BackendScript, Expectations, FaultReply, Operation};
 use crate::catalogue::{Case, Step};
 use crate::exchange::{Exchange, ExchangeOutcome};
+use crate::judge::StepObservation;
 use crate::pos::{ApiError, Endpoint, ErrorCode};
 use crate::report::{Finding, StepOutcome, StepReport};
-use crate::service::script::StepObservation;
 
 use super::CaseEvidence;
 

@@ -10,10 +10,20 @@ pub mod retry;
 pub mod rules;
 pub mod timing;
 
+use serde::{Deserialize, Serialize};
+
 use crate::catalogue::Case;
 use crate::exchange::Exchange;
+use crate::pos::PaymentStatus;
 use crate::report::{Finding, StepReport, Verdict};
-use crate::service::script::StepObservation;
+
+/// What the service observed at the end of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepObservation {
+    /// The state of the case's seeded payment, if it has one.
+    pub seeded_payment: Option<PaymentStatus>,
+}
 
 /// Everything the judge looks at for one case.
 pub struct CaseEvidence<'a> {

@@ -89,6 +89,22 @@ pub fn totals(report: &RunReport) -> String {
     )
 }
 
+/// The certificate line: what was certified, or that nothing was (empty when quiet and not
+/// certified).
+pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
+    match &report.certificate {
+        Some(c) => clean(&format!(
+            "certified: {} {} for {} (session {})\n",
+            c.client_name,
+            c.certified_version,
+            c.categories.join(", "),
+            c.session_id
+        )),
+        None if verbosity == Verbosity::Quiet => String::new(),
+        None => "not certified: not every selected case passed\n".to_string(),
+    }
+}
+
 /// Append one case line and what goes under it.
 fn write_case(out: &mut String, category: &str, case: &CaseReport, verbosity: Verbosity) {
     let word = match case.verdict {

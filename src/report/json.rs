@@ -254,6 +254,7 @@ pub(super) mod tests {
                 category("onboarding", vec![passed]),
                 category("payments", payments),
             ],
+            certificate: None,
         }
     }
 

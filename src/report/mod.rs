@@ -8,7 +8,8 @@ pub mod junit;
 pub mod model;
 
 pub use model::{
-    CaseReport, CategoryReport, Finding, RunMeta, RunReport, StepOutcome, StepReport, Verdict,
+    CaseReport, CategoryReport, Certificate, Finding, RunMeta, RunReport, StepOutcome, StepReport,
+    Verdict,
 };
 
 use crate::exit;

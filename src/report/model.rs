@@ -19,6 +19,30 @@ pub struct RunReport {
     pub meta: RunMeta,
     /// Categories in catalogue order.
     pub categories: Vec<CategoryReport>,
+    /// The certificate the service issued, when every selected case passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Certificate>,
+}
+
+/// The certification service's certificate for a session in which every selected case passed
+/// (the website's Approval step).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Certificate {
+    /// The session that earned it.
+    pub session_id: String,
+    /// The client system's name.
+    pub client_name: String,
+    /// The full version that was tested.
+    pub client_version: String,
+    /// The Major.Minor the certificate covers (a Build change needs no recertification).
+    pub certified_version: String,
+    /// The categories whose every case passed, in the order they ran.
+    pub categories: Vec<String>,
+    /// Every case that passed, as `category/case`.
+    pub cases: Vec<String>,
+    /// RFC 3339 UTC time of issue.
+    pub issued_at: String,
 }
 
 /// Run metadata.

@@ -56,6 +56,10 @@ pub fn router(state: Shared) -> Router {
         )
         .route(&format!("{sessions}/{{id}}/steps/end"), post(api::end_step))
         .route(&format!("{sessions}/{{id}}/finish"), post(api::finish_case))
+        .route(
+            &format!("{sessions}/{{id}}/certificate"),
+            get(api::certificate),
+        )
         .with_state(state)
 }
 

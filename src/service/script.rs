@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::exchange::Exchange;
+use crate::judge::{self, CaseEvidence, StepObservation};
 use crate::pos::{Endpoint, PaymentStatus};
+use crate::report::{StepReport, Verdict};
 
 use super::session::{ActiveCase, Payment, Session};
 
@@ -44,21 +46,15 @@ pub struct CaseRecord {
     pub exchanges: Vec<Exchange>,
     /// Payments created during the case and still `Reserved` at its end.
     pub open_reservations: Vec<String>,
-}
-
-/// What the service observed at the end of a step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StepObservation {
-    /// The state of the case's seeded payment, if it has one.
-    pub seeded_payment: Option<PaymentStatus>,
+    /// The case's verdict.
+    pub verdict: Verdict,
 }
 
 /// Arms `case_id`: installs its faults and customer, and seeds its preconditions.
 pub fn arm(session: &mut Session, case_id: &str) -> Result<(), ScriptError> {
     let script = session
-        .script(case_id)
-        .cloned()
+        .case(case_id)
+        .map(|c| c.backend.clone())
         .ok_or_else(|| ScriptError::UnknownCase(case_id.to_string()))?;
     let mut faults = BTreeMap::new();
     for fault in &script.faults {
@@ -81,6 +77,8 @@ pub fn arm(session: &mut Session, case_id: &str) -> Result<(), ScriptError> {
         faults,
         customer: script.customer.clone(),
         seeded_payment,
+        steps: Vec::new(),
+        observations: Vec::new(),
     });
     Ok(())
 }
@@ -125,23 +123,33 @@ pub fn begin_step(session: &mut Session, step: usize) -> Result<(), ScriptError>
     Ok(())
 }
 
-/// What the service sees at the end of the step in progress.
-pub fn observe_step(session: &Session) -> Result<StepObservation, ScriptError> {
-    let current = session.current.as_ref().ok_or(ScriptError::NoCase)?;
-    Ok(StepObservation {
-        seeded_payment: current
-            .seeded_payment
-            .as_ref()
-            .and_then(|id| session.payments.get(id))
+/// Ends the step in progress: keeps what the driver reported of it and returns what the
+/// service observes now.
+pub fn end_step(session: &mut Session, report: StepReport) -> Result<StepObservation, ScriptError> {
+    let seeded = session
+        .current
+        .as_ref()
+        .ok_or(ScriptError::NoCase)?
+        .seeded_payment
+        .clone();
+    let observation = StepObservation {
+        seeded_payment: seeded
+            .and_then(|id| session.payments.get(&id))
             .map(|p| p.status),
-    })
+    };
+    let current = session.current.as_mut().ok_or(ScriptError::NoCase)?;
+    current.steps.push(report);
+    current.observations.push(observation.clone());
+    Ok(observation)
 }
 
-/// Finishes the armed case: collects its record, then cancels every payment still active on the
-/// session's PoSes as `CancelledByMobilePay`, so the next case starts on a free PoS.
-pub fn finish(session: &mut Session) -> Result<CaseRecord, ScriptError> {
+/// Finishes the armed case: collects its exchanges, judges it (unless the driver could not run it
+/// to the end, in which case its `Error` or `Skipped` verdict stands), keeps the verdict for the
+/// certificate, then cancels every payment still active on the session's PoSes as
+/// `CancelledByMobilePay`, so the next case starts on a free PoS.
+pub fn finish(session: &mut Session, unjudged: Option<Verdict>) -> Result<CaseRecord, ScriptError> {
     let current = session.current.take().ok_or(ScriptError::NoCase)?;
-    let open_reservations = session
+    let open_reservations: Vec<String> = session
         .payments
         .values()
         .filter(|p| {
@@ -150,14 +158,30 @@ pub fn finish(session: &mut Session) -> Result<CaseRecord, ScriptError> {
         })
         .map(|p| p.id.clone())
         .collect();
+    let exchanges = session.exchanges_of(&current.id);
+    let verdict = match (unjudged, session.case(&current.id)) {
+        (Some(verdict), _) => verdict,
+        (None, None) => return Err(ScriptError::UnknownCase(current.id)),
+        (None, Some(case)) => judge::judge(&CaseEvidence {
+            case,
+            steps: &current.steps,
+            observations: &current.observations,
+            exchanges: &exchanges,
+            open_reservations: &open_reservations,
+            declared_version: &session.request.client_version,
+            time_scale: session.clock.scale(),
+        }),
+    };
+    session.verdicts.push((current.id.clone(), verdict.clone()));
     for payment in session.payments.values_mut() {
         if payment.status.is_active() {
             payment.status = PaymentStatus::CancelledByMobilePay;
         }
     }
     Ok(CaseRecord {
-        exchanges: session.exchanges_of(&current.id),
+        exchanges,
         open_reservations,
+        verdict,
     })
 }
 

@@ -7,10 +7,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::model::{BackendScript, CustomerScript, FaultReply};
+use crate::catalogue::Case;
+use crate::catalogue::model::{CustomerScript, FaultReply};
 use crate::exchange::Exchange;
+use crate::judge::StepObservation;
 use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
 use crate::pos::{Endpoint, PaymentStatus};
+use crate::report::{StepReport, Verdict};
 use crate::secret::Secret;
 
 use super::clock::Clock;
@@ -23,18 +26,31 @@ pub struct SessionRequest {
     pub client_name: String,
     /// The version being certified (`Major.Minor.Build`).
     pub client_version: String,
+    /// Every category of the catalogue with all its case ids, selected or not: a category is
+    /// certified only when every one of its cases passed.
+    pub categories: Vec<CategoryOutline>,
     /// The cases to run, by full id, with their backend scripts.
     pub cases: Vec<CaseScript>,
 }
 
-/// A selected case and its backend script.
+/// A category and the full ids of all its cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CategoryOutline {
+    /// Category id.
+    pub id: String,
+    /// Full ids (`category/case`) of every case of the category.
+    pub cases: Vec<String>,
+}
+
+/// A selected case: its backend script, and the steps and expectations the service judges by.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CaseScript {
     /// Full case id, `category/case`.
     pub id: String,
-    /// What the backend does during the case.
-    pub backend: BackendScript,
+    /// The case as the catalogue defines it.
+    pub case: Case,
 }
 
 /// A point of sale.
@@ -123,6 +139,10 @@ pub struct ActiveCase {
     pub customer: Option<CustomerScript>,
     /// The payment seeded before the case started.
     pub seeded_payment: Option<String>,
+    /// What the driver reported of each finished step.
+    pub steps: Vec<StepReport>,
+    /// What the service observed at the end of each step.
+    pub observations: Vec<StepObservation>,
 }
 
 /// One session.
@@ -150,6 +170,8 @@ pub struct Session {
     pub idempotency: HashMap<String, IdempotencyRecord>,
     /// Recorded exchanges (in completion order; sort by `seq` to read).
     pub exchanges: Vec<Exchange>,
+    /// The verdict of every finished case, in the order they finished.
+    pub verdicts: Vec<(String, Verdict)>,
     /// Exchanges that arrived and are not recorded yet (answer pending, or the client hung up
     /// and the server has not noticed yet).
     pub in_flight: usize,
@@ -172,6 +194,7 @@ impl Session {
             payments: BTreeMap::new(),
             idempotency: HashMap::new(),
             exchanges: Vec::new(),
+            verdicts: Vec::new(),
             in_flight: 0,
             next_seq: 0,
             next_created: 0,
@@ -190,13 +213,13 @@ impl Session {
         self.next_created
     }
 
-    /// The script of a selected case.
-    pub fn script(&self, case_id: &str) -> Option<&BackendScript> {
+    /// A selected case.
+    pub fn case(&self, case_id: &str) -> Option<&Case> {
         self.request
             .cases
             .iter()
             .find(|c| c.id == case_id)
-            .map(|c| &c.backend)
+            .map(|c| &c.case)
     }
 
     /// The session's PoS: the most recently created one that is not deleted.

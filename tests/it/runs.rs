@@ -23,6 +23,14 @@ async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
         case(&outcome.report, "payments/payment-client-cancel").verdict,
         Verdict::Passed
     );
+    let Some(certificate) = &outcome.report.certificate else {
+        panic!("the selected cases passed");
+    };
+    assert_eq!(
+        certificate.categories,
+        vec!["onboarding"],
+        "payments was only partly run"
+    );
     assert!(matches!(
         case(&outcome.report, "payments/payment-complete").verdict,
         Verdict::Skipped { .. }
@@ -46,6 +54,35 @@ async fn a_standalone_service_is_driven_through_its_session_api() {
         "the service's own scale applies"
     );
     assert_eq!(outcome.report.meta.target.split(':').next(), Some("http"));
+}
+
+#[tokio::test]
+async fn a_passing_run_earns_a_certificate_for_its_major_minor_version() {
+    let outcome = run(config(Conduct::default(), None)).await;
+    let Some(certificate) = outcome.report.certificate else {
+        panic!("a correct client is certified");
+    };
+    assert_eq!(certificate.client_version, "2.1.0");
+    assert_eq!(certificate.certified_version, "2.1");
+    assert_eq!(certificate.categories, vec!["onboarding", "payments"]);
+    assert_eq!(
+        certificate.cases.len(),
+        crate::support::builtin_case_count()
+    );
+}
+
+#[tokio::test]
+async fn a_failing_run_earns_no_certificate() {
+    let outcome = run(config(
+        Conduct {
+            ignore_poll_delay: true,
+            ..Conduct::default()
+        },
+        None,
+    ))
+    .await;
+    assert_eq!(outcome.exit_code(), 1);
+    assert_eq!(outcome.report.certificate, None);
 }
 
 #[tokio::test]

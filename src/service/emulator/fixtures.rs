@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::catalogue::Case;
 use crate::catalogue::model::{BackendScript, CustomerScript};
 use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
 use crate::pos::{ApiError, Endpoint, PaymentStatus};
@@ -27,6 +28,7 @@ pub(crate) fn session_with(cases: Vec<CaseScript>) -> Session {
     let request = SessionRequest {
         client_name: "fixture till".to_string(),
         client_version: "1.0.0".to_string(),
+        categories: Vec::new(),
         cases,
     };
     Session::new(request, VAT, Clock::new(1.0))
@@ -50,9 +52,16 @@ pub(crate) fn armed_session(
         }),
         ..BackendScript::default()
     };
+    let case = Case {
+        id: "scripted".into(),
+        title: "Scripted".into(),
+        summary: "A case with a scripted customer.".into(),
+        backend,
+        steps: Vec::new(),
+    };
     let mut session = session_with(vec![CaseScript {
         id: CASE.to_string(),
-        backend,
+        case,
     }]);
     script::arm(&mut session, CASE).map_err(|e| e.to_string())?;
     Ok(session)
