@@ -6,7 +6,8 @@
 //!           to perform each step
 //!   Client under test (reference adapter) ──PoS v10 HTTP──▶ certification service
 //!   Certification service (embedded on 127.0.0.1:0, or `mpcert serve`) records every exchange
-//!   Judge (pure): conduct rules + step expectations ──▶ verdicts ──▶ RunReport
+//!   and runs the judge (pure): conduct rules + step expectations ──▶ verdicts, certificate
+//!   Driver ──▶ RunReport
 //!   RunReport ──▶ JSON · JUnit · console ──▶ exit code
 //! ```
 //!

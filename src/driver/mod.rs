@@ -1,8 +1,9 @@
 //! The driver: the one loop over cases and steps. It opens a session on the certification
 //! service, connects the client under test with the session's credentials, and for each
 //! selected case arms it, asks the client to perform each step (templated from values earlier
-//! steps saved), collects what the service recorded, and hands everything to the judge. What it
-//! returns is the RunReport; infrastructure failures become `Error` verdicts, never panics.
+//! steps saved), reports each step's outcome, and receives the case's recorded exchanges and the
+//! service's verdict; at the end it collects the certificate. What it returns is the RunReport;
+//! infrastructure failures become `Error` verdicts, never panics.
 
 pub mod plan;
 pub mod remote;
@@ -107,7 +108,7 @@ pub async fn drive(
     };
     let connected = connect(&settings, &request).await;
     if let Ok((session, _)) = &connected {
-        // A standalone service runs at its own time scale; the judge must use that one.
+        // A standalone service runs at its own time scale; report and pace by that one.
         settings.time_scale = session.created.time_scale;
     }
     let mut run = match connected {

@@ -1,7 +1,8 @@
 //! Running one case: arm it on the service, resolve each step's parameters from saved values,
 //! ask the client to perform it (bounded by an operation timeout and the interrupt), read the
-//! service's observations, finish the case and judge it. A broken adapter or service makes the
-//! case an `Error`; a prerequisite an earlier case failed to save makes it `Skipped`.
+//! report each outcome to the service, and finish the case to receive its exchanges and the
+//! service's verdict. A broken adapter or service makes the case an `Error`; a prerequisite an
+//! earlier case failed to save makes it `Skipped`.
 
 use std::time::{Duration, Instant};
 
