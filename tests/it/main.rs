@@ -6,4 +6,5 @@ mod cli;
 mod judge;
 mod openapi;
 mod runs;
+mod session_api;
 mod support;
