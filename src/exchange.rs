@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::model::FaultReply;
+use crate::pos::Endpoint;
 
 /// A recorded exchange.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,6 +55,11 @@ pub enum ExchangeOutcome {
 }
 
 impl Exchange {
+    /// The PoS v10 endpoint of the call, if it was one.
+    pub fn pos_endpoint(&self) -> Option<Endpoint> {
+        self.endpoint.as_deref().and_then(Endpoint::parse)
+    }
+
     /// The value of a request header (names compare case-insensitively); the first if repeated.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers

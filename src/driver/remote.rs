@@ -43,7 +43,6 @@ pub struct RemoteSession {
 }
 
 async fn call<T: DeserializeOwned>(
-    http: &reqwest::Client,
     base: &str,
     what: &str,
     request: reqwest::RequestBuilder,
@@ -55,7 +54,6 @@ async fn call<T: DeserializeOwned>(
             url: base.to_string(),
             reason: root_cause(&e),
         })?;
-    let _ = http;
     let status = response.status().as_u16();
     let text = response
         .text()
@@ -96,7 +94,7 @@ impl RemoteSession {
     pub async fn open(base: &str, request: &SessionRequest) -> Result<Self, SessionApiError> {
         let http = reqwest::Client::new();
         let url = format!("{base}{SESSION_API_PREFIX}/sessions");
-        let created = call(&http, base, "the new session", http.post(url).json(request)).await?;
+        let created = call(base, "the new session", http.post(url).json(request)).await?;
         Ok(RemoteSession {
             http,
             base: base.to_string(),
@@ -117,13 +115,7 @@ impl RemoteSession {
         tail: &str,
         body: &impl Serialize,
     ) -> Result<T, SessionApiError> {
-        call(
-            &self.http,
-            &self.base,
-            what,
-            self.http.post(self.url(tail)).json(body),
-        )
-        .await
+        call(&self.base, what, self.http.post(self.url(tail)).json(body)).await
     }
 
     /// Arms a case (`category/case`).
@@ -168,7 +160,7 @@ impl RemoteSession {
     /// The session's certificate, or `None` while not every selected case has passed.
     pub async fn certificate(&self) -> Result<Option<Certificate>, SessionApiError> {
         let request = self.http.get(self.url("certificate"));
-        match call(&self.http, &self.base, "the certificate", request).await {
+        match call(&self.base, "the certificate", request).await {
             Ok(certificate) => Ok(Some(certificate)),
             Err(SessionApiError::Refused { status: 409, .. }) => Ok(None),
             Err(e) => Err(e),

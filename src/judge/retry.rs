@@ -27,9 +27,7 @@ const KEY_HEADER: &str = "x-mobilepay-idempotency-key";
 
 fn takes_key(exchange: &Exchange) -> bool {
     exchange
-        .endpoint
-        .as_deref()
-        .and_then(Endpoint::parse)
+        .pos_endpoint()
         .is_some_and(Endpoint::requires_idempotency_key)
 }
 

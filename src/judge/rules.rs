@@ -124,16 +124,12 @@ fn payment_status(exchange: &Exchange) -> Option<PaymentStatus> {
     PaymentStatus::parse(json.get("status")?.as_str()?)
 }
 
-fn endpoint_of(exchange: &Exchange) -> Option<Endpoint> {
-    exchange.endpoint.as_deref().and_then(Endpoint::parse)
-}
-
 /// B10: once a poll showed a payment terminal, the client leaves it alone.
 fn check_after_terminal(exchanges: &[Exchange]) -> Vec<Finding> {
     let mut seen_terminal: BTreeMap<&str, (u64, PaymentStatus)> = BTreeMap::new();
     let mut findings = Vec::new();
     for exchange in pos_exchanges(exchanges) {
-        let Some(endpoint) = endpoint_of(exchange) else {
+        let Some(endpoint) = exchange.pos_endpoint() else {
             continue;
         };
         let about_payment = matches!(
@@ -173,7 +169,7 @@ fn check_conflict_cleanup(exchanges: &[Exchange]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, call) in calls.iter().enumerate() {
         let creates = matches!(
-            endpoint_of(call),
+            call.pos_endpoint(),
             Some(Endpoint::InitiatePayment | Endpoint::PreparePayment)
         );
         if !creates || call.status != Some(409) || call.error_code().as_deref() != Some("1301") {
@@ -183,17 +179,21 @@ fn check_conflict_cleanup(exchanges: &[Exchange]) -> Vec<Finding> {
             .iter()
             .filter(|e| e.step == call.step)
             .collect();
-        let cancelled = later
-            .iter()
-            .position(|e| endpoint_of(e) == Some(Endpoint::CancelPayment) && e.status == Some(200));
+        let cancelled = later.iter().position(|e| {
+            e.pos_endpoint() == Some(Endpoint::CancelPayment) && e.status == Some(200)
+        });
         let retried = cancelled.and_then(|at| {
             later[at + 1..]
                 .iter()
-                .find(|e| endpoint_of(e) == endpoint_of(call) && e.status == Some(200))
+                .find(|e| e.pos_endpoint() == call.pos_endpoint() && e.status == Some(200))
         });
         let problem = match (cancelled, retried) {
             (Some(_), Some(_)) => continue,
-            (None, _) if later.iter().any(|e| endpoint_of(e) == endpoint_of(call)) => {
+            (None, _)
+                if later
+                    .iter()
+                    .any(|e| e.pos_endpoint() == call.pos_endpoint()) =>
+            {
                 "tried again without cancelling the active payment"
             }
             (None, _) => "gave up without cancelling the active payment",

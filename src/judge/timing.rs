@@ -19,17 +19,13 @@ pub const TIMEOUT: &str = "request-timeout-respected";
 /// Rule id: polls are spaced by at least `pollDelayInMs`.
 pub const POLL_DELAY: &str = "poll-delay-respected";
 
-fn endpoint_of(exchange: &Exchange) -> Option<Endpoint> {
-    exchange.endpoint.as_deref().and_then(Endpoint::parse)
-}
-
 /// B1: every held call is dropped by the client within its timeout plus tolerance.
 pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
     let tolerance = (TIMEOUT_TOLERANCE_MS as f64 * scale).max(MIN_TIMING_TOLERANCE_REAL_MS);
     pos_exchanges(exchanges)
         .filter(|e| e.fault == Some(FaultReply::Hold200))
         .filter_map(|e| {
-            let documented = if endpoint_of(e).is_some_and(Endpoint::is_read) {
+            let documented = if e.pos_endpoint().is_some_and(Endpoint::is_read) {
                 READ_TIMEOUT_MS
             } else {
                 WRITE_TIMEOUT_MS
@@ -68,7 +64,7 @@ pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
 pub fn check_poll_delays(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
     let tolerance = POLL_DELAY_TOLERANCE_MS as f64 * scale;
     let polls: Vec<&Exchange> = pos_exchanges(exchanges)
-        .filter(|e| endpoint_of(e).is_some_and(Endpoint::is_polled))
+        .filter(|e| e.pos_endpoint().is_some_and(Endpoint::is_polled))
         .collect();
     let mut findings = Vec::new();
     for (index, poll) in polls.iter().enumerate() {

@@ -5,7 +5,7 @@
 use axum::http::HeaderMap;
 
 use crate::pos::validate;
-use crate::pos::{ApiError, Endpoint, ErrorCode};
+use crate::pos::{ApiError, ErrorCode};
 use crate::service::registry::TokenGrant;
 
 /// The client version header.
@@ -26,7 +26,7 @@ fn values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
 }
 
 /// Checks the headers every PoS call must carry.
-pub fn check(headers: &HeaderMap, grant: &TokenGrant, _endpoint: Endpoint) -> Result<(), ApiError> {
+pub fn check(headers: &HeaderMap, grant: &TokenGrant) -> Result<(), ApiError> {
     match values(headers, VERSION).as_slice() {
         [] => return Err(ErrorCode::VersionMissing.into()),
         [version] if !validate::is_valid_version(version) => {
@@ -111,52 +111,24 @@ mod tests {
     fn version_header_rules() {
         let mut headers = HeaderMap::new();
         headers.insert(VAT, HeaderValue::from_static("DK90000028"));
-        assert_eq!(
-            code(check(&headers, &grant(None), Endpoint::GetStores)),
-            Some("1153")
-        );
+        assert_eq!(code(check(&headers, &grant(None))), Some("1153"));
         headers.insert(VERSION, HeaderValue::from_static("1.0"));
-        assert_eq!(
-            code(check(&headers, &grant(None), Endpoint::GetStores)),
-            Some("1161")
-        );
+        assert_eq!(code(check(&headers, &grant(None))), Some("1161"));
         headers.insert(VERSION, HeaderValue::from_static("1.0.0"));
-        assert_eq!(
-            code(check(&headers, &grant(None), Endpoint::GetStores)),
-            None
-        );
+        assert_eq!(code(check(&headers, &grant(None))), None);
         headers.append(VERSION, HeaderValue::from_static("1.0.0"));
-        assert_eq!(
-            code(check(&headers, &grant(None), Endpoint::GetStores)),
-            Some("1157")
-        );
+        assert_eq!(code(check(&headers, &grant(None))), Some("1157"));
     }
 
     #[test]
     fn vat_comes_from_header_or_claim() {
         let mut headers = HeaderMap::new();
         headers.insert(VERSION, HeaderValue::from_static("1.0.0"));
-        assert_eq!(
-            code(check(&headers, &grant(None), Endpoint::GetStores)),
-            Some("1151")
-        );
-        assert_eq!(
-            code(check(
-                &headers,
-                &grant(Some("DK90000028")),
-                Endpoint::GetStores
-            )),
-            None
-        );
-        assert_eq!(
-            code(check(&headers, &grant(Some("DK-1")), Endpoint::GetStores)),
-            Some("1182")
-        );
+        assert_eq!(code(check(&headers, &grant(None))), Some("1151"));
+        assert_eq!(code(check(&headers, &grant(Some("DK90000028")))), None);
+        assert_eq!(code(check(&headers, &grant(Some("DK-1")))), Some("1182"));
         headers.insert(VAT, HeaderValue::from_static("DK9000002"));
-        assert_eq!(
-            code(check(&headers, &grant(None), Endpoint::GetStores)),
-            Some("1159")
-        );
+        assert_eq!(code(check(&headers, &grant(None))), Some("1159"));
     }
 
     #[test]

@@ -113,7 +113,7 @@ fn process(
     headers: &HeaderMap,
     request: &ApiRequest<'_>,
 ) -> ApiAnswer {
-    headers::check(headers, grant, request.endpoint)?;
+    headers::check(headers, grant)?;
     let key = if request.endpoint.requires_idempotency_key() {
         Some(headers::idempotency_key(headers)?)
     } else {
