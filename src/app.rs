@@ -8,13 +8,14 @@ use std::path::Path;
 use tokio::sync::watch;
 
 use crate::catalogue::{Catalogue, CatalogueError, load};
-use crate::config::{CatalogueSource, RunConfig, Target, UsageError};
+use crate::config::{CatalogueSource, RunConfig, ServeConfig, Target, UsageError};
 use crate::driver::plan::Plan;
 use crate::driver::{self, DriveSettings, Progress};
 use crate::exit;
 use crate::output::write_atomically;
 use crate::report::{RunReport, json, junit};
-use crate::service;
+use crate::secret::Secret;
+use crate::service::{self, ServiceOptions};
 
 /// A command could not do its job.
 #[derive(Debug, thiserror::Error)]
@@ -101,12 +102,16 @@ pub async fn run(
     let plan = Plan::select(&catalogue, &config.categories, &config.cases)?;
     check_output_dir("--junit", config.junit.as_deref())?;
     check_output_dir("--report", config.report.as_deref())?;
-    let embedded = match &config.target {
+    // The embedded service admits only this run: it gets a fresh operator token of its own.
+    let (embedded, service_token) = match &config.target {
         Target::Embedded => {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-            Some(service::start(addr, config.time_scale).await?)
+            let token = Secret::new(uuid::Uuid::new_v4().simple().to_string());
+            let mut options = ServiceOptions::new(config.time_scale);
+            options.operator_token = Some(token.clone());
+            (Some(service::start(addr, options).await?), Some(token))
         }
-        Target::Service(_) => None,
+        Target::Service(_) => (None, config.service_token.clone()),
     };
     let service_url = match (&embedded, &config.target) {
         (Some(running), _) => running.url(),
@@ -118,6 +123,8 @@ pub async fn run(
         client_name: config.client_name.clone(),
         client_version: config.client_version.clone(),
         service_url,
+        service_token,
+        custom_catalogue: matches!(config.catalogue, CatalogueSource::Dir(_)),
         target_label: config.target.label(),
         time_scale: config.time_scale,
         fail_fast: config.fail_fast,
@@ -151,12 +158,14 @@ pub async fn run(
 
 /// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the bound address.
 pub async fn serve(
-    listen: SocketAddr,
-    time_scale: f64,
+    config: ServeConfig,
     on_ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), CommandError> {
-    let running = service::start(listen, crate::config::time_scale(time_scale)?).await?;
+    let mut options = ServiceOptions::new(config.time_scale);
+    options.operator_token = config.operator_token;
+    options.idle_expiry = config.idle_expiry;
+    let running = service::start(config.listen, options).await?;
     on_ready(running.addr);
     shutdown.await;
     running.stop().await;

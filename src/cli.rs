@@ -68,12 +68,17 @@ pub struct RunArgs {
     /// The version being certified (Major.Minor.Build); defaults to mpcert's own version.
     #[arg(long, value_name = "X.Y.Z")]
     pub client_version: Option<String>,
-    /// The client system's name, as typed into the certification website.
-    #[arg(long, value_name = "NAME", default_value = "mpcert reference client")]
-    pub client_name: String,
+    /// The client system's name, as typed into the certification website (the reference
+    /// client is always `mpcert reference client`).
+    #[arg(long, value_name = "NAME")]
+    pub client_name: Option<String>,
     /// The certification service: `embedded`, or the URL of an `mpcert serve`.
     #[arg(long, value_name = "TARGET", default_value = "embedded")]
     pub target: String,
+    /// Read the operator token of a standalone `mpcert serve` from this file (default: the
+    /// MPCERT_SERVICE_TOKEN environment variable).
+    #[arg(long, value_name = "PATH")]
+    pub service_token_file: Option<PathBuf>,
     /// Compress every mandated delay by this factor (1 = real time) on the embedded service; a
     /// standalone service runs at the scale it was started with.
     #[arg(long, value_name = "F", default_value_t = 1.0)]
@@ -124,6 +129,14 @@ pub struct ServeArgs {
     /// Compress every mandated delay by this factor (1 = real time).
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     pub time_scale: f64,
+    /// Require this operator token (read from the file) to create sessions (default: the
+    /// MPCERT_SERVICE_TOKEN environment variable; with neither, anyone who reaches the service
+    /// may create one).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Forget a session, its tokens and its recording after this many seconds without a call.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    pub session_idle_timeout: u64,
 }
 
 #[cfg(test)]

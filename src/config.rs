@@ -1,11 +1,19 @@
 //! The validated configuration of a run, free of clap types: every flag is checked here, and a
 //! bad one becomes a [`UsageError`] that names the flag.
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, ServeArgs};
 use crate::client::ClientSpec;
 use crate::pos::validate;
+use crate::report::REFERENCE_CLIENT_NAME;
+use crate::secret::Secret;
+
+/// The environment variable that holds the certification service's operator token (read by
+/// `mpcert serve` to require it, and by `mpcert run --target URL` to present it).
+pub const SERVICE_TOKEN_ENV: &str = "MPCERT_SERVICE_TOKEN";
 
 /// A flag has a value mpcert cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +90,8 @@ pub struct RunConfig {
     pub client_name: String,
     /// The service.
     pub target: Target,
+    /// The operator token to present to a standalone service.
+    pub service_token: Option<Secret>,
     /// The time scale.
     pub time_scale: f64,
     /// JUnit output.
@@ -103,10 +113,86 @@ pub fn time_scale(value: f64) -> Result<f64, UsageError> {
     }
 }
 
+/// Reads a secret token from the file a flag names, else from an environment variable's value;
+/// never from a flag's own value, so it stays out of shell histories and process lists.
+pub fn token_from(
+    flag: &str,
+    file: Option<&Path>,
+    env_value: Option<String>,
+) -> Result<Option<Secret>, UsageError> {
+    let (text, origin) = match (file, env_value) {
+        (Some(path), _) => match std::fs::read_to_string(path) {
+            Ok(text) => (text, format!("{flag}: {}", path.display())),
+            Err(e) => {
+                return Err(UsageError(format!(
+                    "{flag}: cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        },
+        (None, Some(value)) => (value, SERVICE_TOKEN_ENV.to_string()),
+        (None, None) => return Ok(None),
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(UsageError(format!("{origin}: the token is empty")));
+    }
+    Ok(Some(Secret::new(token)))
+}
+
+fn service_token_env() -> Option<String> {
+    std::env::var(SERVICE_TOKEN_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// A validated `mpcert serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The time scale.
+    pub time_scale: f64,
+    /// The token required to create sessions.
+    pub operator_token: Option<Secret>,
+    /// How long an idle session is kept.
+    pub idle_expiry: Duration,
+}
+
+impl ServeConfig {
+    /// Validates `mpcert serve` flags.
+    pub fn from_args(args: ServeArgs) -> Result<Self, UsageError> {
+        if args.session_idle_timeout == 0 {
+            return Err(UsageError(
+                "--session-idle-timeout: give a number of seconds greater than 0".into(),
+            ));
+        }
+        Ok(ServeConfig {
+            listen: args.listen,
+            time_scale: time_scale(args.time_scale)?,
+            operator_token: token_from(
+                "--token-file",
+                args.token_file.as_deref(),
+                service_token_env(),
+            )?,
+            idle_expiry: Duration::from_secs(args.session_idle_timeout),
+        })
+    }
+}
+
 impl RunConfig {
     /// Validates `mpcert run` flags.
     pub fn from_args(args: RunArgs) -> Result<Self, UsageError> {
         let client = ClientSpec::parse(&args.client).map_err(|e| UsageError(e.to_string()))?;
+        let client_name = match (&client, args.client_name) {
+            (ClientSpec::Reference(_), Some(name)) if name != REFERENCE_CLIENT_NAME => {
+                return Err(UsageError(format!(
+                    "--client-name: `{name}` cannot be certified with --client reference: the reference client is mpcert's own, and a certificate only ever names it `{REFERENCE_CLIENT_NAME}`. A certificate for your client needs your client under test (--client exec:… or http:…)"
+                )));
+            }
+            (_, Some(name)) => name,
+            (_, None) => REFERENCE_CLIENT_NAME.to_string(),
+        };
         let client_version = args
             .client_version
             .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
@@ -115,20 +201,26 @@ impl RunConfig {
                 "--client-version: `{client_version}` is not Major.Minor.Build (e.g. 2.1.0)"
             )));
         }
-        if !validate::is_valid_text(&args.client_name, 1, 36) {
+        if !validate::is_valid_text(&client_name, 1, 36) {
             return Err(UsageError(
                 "--client-name: use 1 to 36 characters of the PoS valid character set".into(),
             ));
         }
         let target = Target::parse(&args.target)?;
+        let service_token = token_from(
+            "--service-token-file",
+            args.service_token_file.as_deref(),
+            service_token_env(),
+        )?;
         Ok(RunConfig {
             catalogue: CatalogueSource::from_flag(args.catalogue.cases),
             categories: args.categories,
             cases: args.case_ids,
             client,
             client_version,
-            client_name: args.client_name,
+            client_name,
             target,
+            service_token,
             time_scale: time_scale(args.time_scale)?,
             junit: args.junit,
             report: args.report,
@@ -153,6 +245,29 @@ mod tests {
             .map(|e| e.0)
             .unwrap_or_default();
         assert!(error.starts_with("--target:"), "{error}");
+    }
+
+    #[test]
+    fn tokens_come_from_a_file_or_the_environment_and_never_empty() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("token");
+        std::fs::write(&file, "op-token\n").unwrap_or_else(|e| panic!("{e}"));
+        let from_file = token_from("--token-file", Some(&file), Some("env".into()));
+        assert_eq!(
+            from_file.ok().flatten().map(|t| t.expose().to_string()),
+            Some("op-token".to_string())
+        );
+        let from_env = token_from("--token-file", None, Some("env".into()));
+        assert_eq!(
+            from_env.ok().flatten().map(|t| t.expose().to_string()),
+            Some("env".to_string())
+        );
+        assert_eq!(token_from("--token-file", None, None), Ok(None));
+        let missing = token_from("--token-file", Some(&dir.path().join("nope")), None);
+        assert!(missing.is_err_and(|e| e.0.starts_with("--token-file: cannot read")));
+        std::fs::write(&file, " \n").unwrap_or_else(|e| panic!("{e}"));
+        let empty = token_from("--token-file", Some(&file), None);
+        assert!(empty.is_err_and(|e| e.0.ends_with("the token is empty")));
     }
 
     #[test]

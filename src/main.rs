@@ -8,7 +8,7 @@ use clap::Parser;
 use tokio::sync::watch;
 
 use mpcert::cli::{Cli, Command, ListFormat};
-use mpcert::config::{CatalogueSource, RunConfig};
+use mpcert::config::{CatalogueSource, RunConfig, ServeConfig};
 use mpcert::driver::Progress;
 use mpcert::report::console::{self, Verbosity};
 use mpcert::report::{CaseReport, RunMeta};
@@ -144,12 +144,21 @@ async fn dispatch(command: Command) -> ExitCode {
             }
         }
         Command::Serve(args) => {
+            let config = match ServeConfig::from_args(args) {
+                Ok(config) => config,
+                Err(e) => return fail(&e, exit::USAGE),
+            };
+            let guarded = config.operator_token.is_some();
             let served = app::serve(
-                args.listen,
-                args.time_scale,
+                config,
                 |addr| {
                     println!("mpcert certification service listening on http://{addr}");
                     println!("  session API: http://{addr}/certification/v1/sessions");
+                    if !guarded {
+                        println!(
+                            "  anyone who reaches this address may create sessions; set MPCERT_SERVICE_TOKEN or --token-file to require a token"
+                        );
+                    }
                     let _ = std::io::stdout().flush();
                 },
                 async {

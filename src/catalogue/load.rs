@@ -211,6 +211,7 @@ pub fn load_files(files: &[(String, String)]) -> Result<Catalogue, CatalogueErro
     Ok(Catalogue {
         categories,
         digest: digest(files),
+        sources: files.to_vec(),
     })
 }
 

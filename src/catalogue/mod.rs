@@ -73,6 +73,8 @@ pub struct Catalogue {
     pub categories: Vec<Category>,
     /// SHA-256 over every file's name and content, hex.
     pub digest: String,
+    /// The files it was loaded from, as (display name, text), so it can be handed on whole.
+    pub sources: Vec<(String, String)>,
 }
 
 /// A category with the positions of its cases.

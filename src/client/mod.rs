@@ -6,6 +6,7 @@ pub mod protocol;
 pub mod reference;
 
 use crate::catalogue::Operation;
+use crate::report::{AdapterInfo, AdapterKind};
 use crate::secret::Secret;
 
 use protocol::{AdapterError, Fields, OperationOutcome};
@@ -29,6 +30,16 @@ impl ClientSpec {
         match text {
             "reference" => Ok(ClientSpec::Reference(Conduct::default())),
             other => Err(UnknownClient(other.to_string())),
+        }
+    }
+
+    /// How the client is operated, as a session declares it.
+    pub fn adapter_info(&self) -> AdapterInfo {
+        match self {
+            ClientSpec::Reference(_) => AdapterInfo {
+                kind: AdapterKind::Reference,
+                command_digest: None,
+            },
         }
     }
 

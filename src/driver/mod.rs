@@ -17,9 +17,9 @@ use tokio::sync::watch;
 use crate::catalogue::{Catalogue, Category, LocatedCase};
 use crate::client::{Adapter, ClientSpec, Connection};
 use crate::report::model::REPORT_SCHEMA_VERSION;
-use crate::report::{CaseReport, CategoryReport, RunMeta, RunReport, Verdict};
+use crate::report::{CaseReport, CatalogueProvenance, CategoryReport, RunMeta, RunReport, Verdict};
 use crate::secret::Secret;
-use crate::service::session::{CaseScript, CategoryOutline, SessionRequest};
+use crate::service::wire::{CatalogueChoice, CatalogueFile, SessionRequest};
 
 use plan::Plan;
 use remote::RemoteSession;
@@ -52,6 +52,10 @@ pub struct DriveSettings {
     pub client_version: String,
     /// The certification service's base URL.
     pub service_url: String,
+    /// The token that lets this run create a session on the service, if it needs one.
+    pub service_token: Option<Secret>,
+    /// Whether the catalogue is a custom one (`--cases DIR`) rather than the built-in one.
+    pub custom_catalogue: bool,
     /// How the target is named in reports.
     pub target_label: String,
     /// The service's time scale.
@@ -81,35 +85,20 @@ pub async fn drive(
 ) -> RunReport {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    progress.started(&meta(&settings, catalogue, &started_at, started));
-    let scripts: Vec<CaseScript> = plan
-        .selected_cases(catalogue)
-        .map(|(category, case)| CaseScript {
-            id: case_id(category, case),
-            case: case.case.clone(),
-        })
-        .collect();
-    let request = SessionRequest {
-        client_name: settings.client_name.clone(),
-        client_version: settings.client_version.clone(),
-        categories: catalogue
-            .categories
-            .iter()
-            .map(|category| CategoryOutline {
-                id: category.header.id.clone(),
-                cases: category
-                    .cases
-                    .iter()
-                    .map(|c| case_id(category, c))
-                    .collect(),
-            })
-            .collect(),
-        cases: scripts,
-    };
+    progress.started(&meta(
+        &settings,
+        &provenance_of(catalogue, &settings),
+        &started_at,
+        started,
+    ));
+    let request = session_request(catalogue, plan, &settings);
     let connected = connect(&settings, &request).await;
+    let mut provenance = provenance_of(catalogue, &settings);
     if let Ok((session, _)) = &connected {
-        // A standalone service runs at its own time scale; report and pace by that one.
+        // A standalone service runs at its own time scale; report and pace by that one, and
+        // name the catalogue as the service holds it.
         settings.time_scale = session.created.time_scale;
+        provenance = session.created.catalogue.clone();
     }
     let mut run = match connected {
         Ok((session, adapter)) => Some(Runner {
@@ -121,11 +110,17 @@ pub async fn drive(
         }),
         Err(reason) => {
             tracing::error!("{reason}");
-            let report = assemble(catalogue, plan, &settings, &started_at, started, |_, _| {
-                Some(Verdict::Error {
-                    reason: reason.clone(),
-                })
-            });
+            let report = assemble(
+                catalogue,
+                plan,
+                (&settings, &provenance),
+                (&started_at, started),
+                |_, _| {
+                    Some(Verdict::Error {
+                        reason: reason.clone(),
+                    })
+                },
+            );
             for category in &report.categories {
                 for case in &category.cases {
                     progress.case_finished(&category.id, case);
@@ -163,18 +158,61 @@ pub async fn drive(
         }),
         None => None,
     };
-    let mut report = report(&settings, catalogue, &started_at, started, categories);
+    let mut report = report(&settings, &provenance, (&started_at, started), categories);
     report.certificate = certificate;
     report
+}
+
+/// The session request of a run: identification, adapter, catalogue and selection.
+fn session_request(catalogue: &Catalogue, plan: &Plan, settings: &DriveSettings) -> SessionRequest {
+    let choice = if settings.custom_catalogue {
+        CatalogueChoice::Custom {
+            files: catalogue
+                .sources
+                .iter()
+                .map(|(name, text)| CatalogueFile {
+                    name: name.clone(),
+                    text: text.clone(),
+                })
+                .collect(),
+        }
+    } else {
+        CatalogueChoice::Builtin {
+            digest: catalogue.digest.clone(),
+        }
+    };
+    SessionRequest {
+        client_name: settings.client_name.clone(),
+        client_version: settings.client_version.clone(),
+        adapter: settings.client.adapter_info(),
+        catalogue: choice,
+        cases: plan
+            .selected_cases(catalogue)
+            .map(|(category, case)| case_id(category, case))
+            .collect(),
+    }
+}
+
+/// The catalogue's provenance as this run knows it before the service confirms it.
+fn provenance_of(catalogue: &Catalogue, settings: &DriveSettings) -> CatalogueProvenance {
+    if settings.custom_catalogue {
+        CatalogueProvenance::custom(&catalogue.digest)
+    } else {
+        CatalogueProvenance::builtin(&catalogue.digest)
+    }
 }
 
 async fn connect(
     settings: &DriveSettings,
     request: &SessionRequest,
 ) -> Result<(RemoteSession, Adapter), String> {
-    let session = RemoteSession::open(&settings.service_url, request)
-        .await
-        .map_err(|e| e.to_string())?;
+    let session = RemoteSession::open(
+        &settings.service_url,
+        settings.service_token.as_ref(),
+        request,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let created = &session.created;
     let connection = Connection {
         api_base_url: format!("{}{}", settings.service_url, created.api_base_path),
@@ -206,15 +244,15 @@ fn skipped(category: &Category, case: &LocatedCase, reason: &str) -> CaseReport 
         duration_ms: 0.0,
         steps: Vec::new(),
         exchanges: Vec::new(),
+        truncated: None,
     }
 }
 
 fn assemble(
     catalogue: &Catalogue,
     plan: &Plan,
-    settings: &DriveSettings,
-    started_at: &str,
-    started: Instant,
+    (settings, provenance): (&DriveSettings, &CatalogueProvenance),
+    (started_at, started): (&str, Instant),
     verdict_of: impl Fn(&Category, &LocatedCase) -> Option<Verdict>,
 ) -> RunReport {
     let categories = catalogue
@@ -243,12 +281,12 @@ fn assemble(
                 .collect(),
         })
         .collect();
-    report(settings, catalogue, started_at, started, categories)
+    report(settings, provenance, (started_at, started), categories)
 }
 
 fn meta(
     settings: &DriveSettings,
-    catalogue: &Catalogue,
+    catalogue: &CatalogueProvenance,
     started_at: &str,
     started: Instant,
 ) -> RunMeta {
@@ -258,7 +296,7 @@ fn meta(
         client_version: settings.client_version.clone(),
         client: settings.client.describe(),
         target: settings.target_label.clone(),
-        catalogue_digest: catalogue.digest.clone(),
+        catalogue: catalogue.clone(),
         started_at: started_at.to_string(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         time_scale: settings.time_scale,
@@ -267,9 +305,8 @@ fn meta(
 
 fn report(
     settings: &DriveSettings,
-    catalogue: &Catalogue,
-    started_at: &str,
-    started: Instant,
+    catalogue: &CatalogueProvenance,
+    (started_at, started): (&str, Instant),
     categories: Vec<CategoryReport>,
 ) -> RunReport {
     RunReport {

@@ -6,10 +6,9 @@ use serde::de::DeserializeOwned;
 
 use crate::judge::StepObservation;
 use crate::report::{Certificate, StepReport, Verdict};
-use crate::service::api::FinishRequest;
-use crate::service::api::{SESSION_API_PREFIX, SessionCreated};
-use crate::service::script::CaseRecord;
-use crate::service::session::SessionRequest;
+use crate::secret::Secret;
+use crate::service::api::SESSION_API_PREFIX;
+use crate::service::wire::{CaseRecord, FinishRequest, SessionCreated, SessionRequest};
 
 /// A session API call failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +37,8 @@ pub enum SessionApiError {
 pub struct RemoteSession {
     http: reqwest::Client,
     base: String,
-    /// What the service answered when the session was created.
+    token: Secret,
+    /// What the service answered when the session was created (its token moved out).
     pub created: SessionCreated,
 }
 
@@ -90,14 +90,25 @@ pub fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 impl RemoteSession {
-    /// Opens a session on the service at `base` (e.g. `http://127.0.0.1:40123`).
-    pub async fn open(base: &str, request: &SessionRequest) -> Result<Self, SessionApiError> {
+    /// Opens a session on the service at `base` (e.g. `http://127.0.0.1:40123`), presenting
+    /// the operator token when there is one.
+    pub async fn open(
+        base: &str,
+        operator_token: Option<&Secret>,
+        request: &SessionRequest,
+    ) -> Result<Self, SessionApiError> {
         let http = reqwest::Client::new();
         let url = format!("{base}{SESSION_API_PREFIX}/sessions");
-        let created = call(base, "the new session", http.post(url).json(request)).await?;
+        let mut post = http.post(url).json(request);
+        if let Some(token) = operator_token {
+            post = post.bearer_auth(token.expose());
+        }
+        let mut created: SessionCreated = call(base, "the new session", post).await?;
+        let token = Secret::new(std::mem::take(&mut created.session_token));
         Ok(RemoteSession {
             http,
             base: base.to_string(),
+            token,
             created,
         })
     }
@@ -115,7 +126,11 @@ impl RemoteSession {
         tail: &str,
         body: &impl Serialize,
     ) -> Result<T, SessionApiError> {
-        call(&self.base, what, self.http.post(self.url(tail)).json(body)).await
+        let post = self
+            .http
+            .post(self.url(tail))
+            .bearer_auth(self.token.expose());
+        call(&self.base, what, post.json(body)).await
     }
 
     /// Arms a case (`category/case`).
@@ -159,7 +174,10 @@ impl RemoteSession {
 
     /// The session's certificate, or `None` while not every selected case has passed.
     pub async fn certificate(&self) -> Result<Option<Certificate>, SessionApiError> {
-        let request = self.http.get(self.url("certificate"));
+        let request = self
+            .http
+            .get(self.url("certificate"))
+            .bearer_auth(self.token.expose());
         match call(&self.base, "the certificate", request).await {
             Ok(certificate) => Ok(Some(certificate)),
             Err(SessionApiError::Refused { status: 409, .. }) => Ok(None),

@@ -10,7 +10,7 @@ use crate::catalogue::{Case, Step};
 use crate::exchange::{Exchange, ExchangeOutcome};
 use crate::judge::StepObservation;
 use crate::pos::{ApiError, Endpoint, ErrorCode};
-use crate::report::{Finding, StepOutcome, StepReport};
+use crate::report::{Finding, StepOutcome, StepReport, Truncation};
 
 use super::CaseEvidence;
 
@@ -257,6 +257,7 @@ pub(crate) struct Evidence {
     pub(crate) exchanges: Vec<Exchange>,
     pub(crate) open_reservations: Vec<String>,
     pub(crate) time_scale: f64,
+    pub(crate) truncated: Option<Truncation>,
 }
 
 impl Evidence {
@@ -269,6 +270,7 @@ impl Evidence {
             exchanges: build(exchanges),
             open_reservations: Vec::new(),
             time_scale: 1.0,
+            truncated: None,
         }
     }
 
@@ -289,6 +291,7 @@ impl Evidence {
             open_reservations: &self.open_reservations,
             declared_version: VERSION,
             time_scale: self.time_scale,
+            truncated: self.truncated.as_ref(),
         }
     }
 }

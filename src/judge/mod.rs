@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::Case;
 use crate::exchange::Exchange;
 use crate::pos::PaymentStatus;
-use crate::report::{Finding, StepReport, Verdict};
+use crate::report::{Finding, StepReport, Truncation, Verdict};
 
 /// What the service observed at the end of a step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +41,8 @@ pub struct CaseEvidence<'a> {
     pub declared_version: &'a str,
     /// The service's time scale.
     pub time_scale: f64,
+    /// What the service did not record because the case exceeded the recording's bounds.
+    pub truncated: Option<&'a Truncation>,
 }
 
 /// Judges one case.

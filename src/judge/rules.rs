@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::exchange::Exchange;
 use crate::pos::{Endpoint, PaymentStatus};
-use crate::report::Finding;
+use crate::report::{Finding, Truncation};
 
 use super::{CaseEvidence, finding, pos_exchanges, retry, timing};
 
@@ -22,6 +22,8 @@ pub const CONFLICT_CLEANUP: &str = "active-payment-cleaned-up";
 pub const RESERVATION_SETTLED: &str = "reservation-settled";
 /// Rule id: the service accepted every request (no unexpected 4xx).
 pub const REQUEST_ACCEPTED: &str = "request-accepted";
+/// Rule id: a case stays within the calls the service records.
+pub const CALL_VOLUME: &str = "call-volume-bounded";
 
 /// Every conduct rule id with a one-line description, in the order findings are documented.
 pub const RULES: &[(&str, &str)] = &[
@@ -73,6 +75,10 @@ pub const RULES: &[(&str, &str)] = &[
         REQUEST_ACCEPTED,
         "the service refuses no request with a 4xx the case did not provoke",
     ),
+    (
+        CALL_VOLUME,
+        "a case makes no more calls than the service records (1000 exchanges, 1 MiB)",
+    ),
 ];
 
 /// Applies every conduct rule to a case's exchanges.
@@ -87,7 +93,25 @@ pub fn check_all(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
     findings.extend(check_conflict_cleanup(exchanges));
     findings.extend(check_reservations(evidence.open_reservations));
     findings.extend(check_accepted(exchanges));
+    findings.extend(check_volume(evidence.truncated));
     findings
+}
+
+/// A correct client makes a few dozen calls in a case; one that floods the service cannot be
+/// judged in full, so it fails, with what was dropped.
+fn check_volume(truncated: Option<&Truncation>) -> Option<Finding> {
+    let truncated = truncated?;
+    Some(finding(
+        CALL_VOLUME,
+        None,
+        format!(
+            "the client made {} calls in this case; the service recorded and judged the first {} and only counted the other {} ({} bytes), so the case cannot pass",
+            truncated.kept + truncated.dropped,
+            truncated.kept,
+            truncated.dropped,
+            truncated.dropped_bytes
+        ),
+    ))
 }
 
 /// B15, reported once per case at the first offending call with a count of the others.
@@ -480,6 +504,26 @@ mod tests {
             messages(&findings).contains("tried again without cancelling"),
             "unexpected message: {}",
             messages(&findings)
+        );
+    }
+
+    #[test]
+    fn a_truncated_recording_fails_the_case_and_says_what_was_dropped() {
+        let mut evidence = Evidence::of(Vec::new());
+        assert_eq!(check_all(&evidence.get()), Vec::new());
+        evidence.truncated = Some(Truncation {
+            kept: 1000,
+            dropped: 41_000,
+            dropped_bytes: 9_000_000,
+        });
+        let findings = check_all(&evidence.get());
+        assert_eq!(rules_of(&findings), vec![CALL_VOLUME]);
+        assert!(
+            findings[0]
+                .message
+                .starts_with("the client made 42000 calls"),
+            "{}",
+            findings[0].message
         );
     }
 

@@ -48,8 +48,13 @@ pub fn header(meta: &RunMeta, verbosity: Verbosity) -> String {
         return String::new();
     }
     clean(&format!(
-        "mpcert {} — {} {} via {} against {}\n",
-        meta.tool_version, meta.client_name, meta.client_version, meta.client, meta.target
+        "mpcert {} — {} {} via {} against {}, {}\n",
+        meta.tool_version,
+        meta.client_name,
+        meta.client_version,
+        meta.client,
+        meta.target,
+        meta.catalogue
     ))
 }
 
@@ -83,23 +88,35 @@ pub fn totals(report: &RunReport) -> String {
             Verdict::Skipped { .. } => skipped += 1,
         }
     }
+    let custom = if report.meta.catalogue.is_custom() {
+        format!(" (verdicts of {})", report.meta.catalogue)
+    } else {
+        String::new()
+    };
     format!(
-        "{passed} passed, {failed} failed, {errors} errors, {skipped} skipped in {:.2}s\n",
+        "{passed} passed, {failed} failed, {errors} errors, {skipped} skipped in {:.2}s{custom}\n",
         seconds(report.meta.duration_ms)
     )
 }
 
-/// The certificate line: what was certified, or that nothing was (empty when quiet and not
-/// certified).
+/// The certificate line: the certificate as one line of JSON after a short human summary, or
+/// that nothing was certified (empty when quiet and not certified).
 pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
     match &report.certificate {
-        Some(c) => clean(&format!(
-            "certified: {} {} for {} (session {})\n",
-            c.client_name,
-            c.certified_version,
-            c.categories.join(", "),
-            c.session_id
-        )),
+        Some(c) => {
+            let categories: Vec<String> = c
+                .categories
+                .iter()
+                .map(|k| format!("{} ({} cases)", k.id, k.cases))
+                .collect();
+            let json = serde_json::to_string(c).unwrap_or_default();
+            clean(&format!(
+                "certified: {} {} for {}; certificate: {json}\n",
+                c.client_name,
+                c.certified_version,
+                categories.join(", "),
+            ))
+        }
         None if verbosity == Verbosity::Quiet => String::new(),
         None => "not certified: not every selected case passed\n".to_string(),
     }
@@ -271,7 +288,7 @@ mod tests {
         let text = render(&sample(), Verbosity::Normal);
         let lines: Vec<&str> = text.lines().collect();
         let expected = [
-            "mpcert 0.1.0 — Till 2.0 via reference against embedded",
+            "mpcert 0.1.0 — Till 2.0 via reference against embedded, built-in catalogue of mpcert 0.1.0 (abc)",
             "PASS  onboarding/onboard-pos  Onboard a PoS  (0.12s)",
             "FAIL  payments/capture  Capture 1.5 DKK <&\"x\">  (2.50s)",
             "      [idempotency-key-reused] step 2 (capture): the key was reused",

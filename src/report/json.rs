@@ -151,6 +151,7 @@ pub(super) mod tests {
             duration_ms: ms,
             steps,
             exchanges,
+            truncated: None,
         }
     }
 
@@ -228,7 +229,7 @@ pub(super) mod tests {
             client_version: "2.0".into(),
             client: "reference".into(),
             target: "embedded".into(),
-            catalogue_digest: "sha256:abc".into(),
+            catalogue: crate::report::CatalogueProvenance::builtin("abc"),
             started_at: "2024-05-01T12:00:00.123Z".into(),
             duration_ms: 1234.0,
             time_scale: 0.5,

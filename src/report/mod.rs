@@ -2,13 +2,18 @@
 //! JUnit XML, console summary). Renderers are pure and return bytes or text; writing files is
 //! the caller's job (atomically, see [`crate::output`]).
 
+pub mod certificate;
 pub mod console;
 pub mod json;
 pub mod junit;
 pub mod model;
 
+pub use certificate::{
+    AdapterInfo, AdapterKind, CatalogueProvenance, Certificate, CertifiedCategory,
+    REFERENCE_CLIENT_NAME,
+};
 pub use model::{
-    CaseReport, CategoryReport, Certificate, Finding, RunMeta, RunReport, StepOutcome, StepReport,
+    CaseReport, CategoryReport, Finding, RunMeta, RunReport, StepOutcome, StepReport, Truncation,
     Verdict,
 };
 

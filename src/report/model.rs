@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::exchange::Exchange;
 
+use super::certificate::{CatalogueProvenance, Certificate};
+
 /// The schema version written into every report.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
@@ -24,27 +26,6 @@ pub struct RunReport {
     pub certificate: Option<Certificate>,
 }
 
-/// The certification service's certificate for a session in which every selected case passed
-/// (the website's Approval step).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Certificate {
-    /// The session that earned it.
-    pub session_id: String,
-    /// The client system's name.
-    pub client_name: String,
-    /// The full version that was tested.
-    pub client_version: String,
-    /// The Major.Minor the certificate covers (a Build change needs no recertification).
-    pub certified_version: String,
-    /// The categories whose every case passed, in the order they ran.
-    pub categories: Vec<String>,
-    /// Every case that passed, as `category/case`.
-    pub cases: Vec<String>,
-    /// RFC 3339 UTC time of issue.
-    pub issued_at: String,
-}
-
 /// Run metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -59,8 +40,8 @@ pub struct RunMeta {
     pub client: String,
     /// The certification target, e.g. `embedded`.
     pub target: String,
-    /// SHA-256 of the catalogue.
-    pub catalogue_digest: String,
+    /// The catalogue the cases came from: built-in (with mpcert's version) or custom, by digest.
+    pub catalogue: CatalogueProvenance,
     /// RFC 3339 UTC start time.
     pub started_at: String,
     /// Wall-clock duration of the run in milliseconds.
@@ -109,6 +90,21 @@ pub struct CaseReport {
     pub steps: Vec<StepReport>,
     /// Exchanges recorded during the case, in order.
     pub exchanges: Vec<Exchange>,
+    /// Set when the case made more calls than the service records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<Truncation>,
+}
+
+/// How much of a case the service did not record because the case exceeded its bounds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Truncation {
+    /// Exchanges that were kept.
+    pub kept: u64,
+    /// Exchanges counted but not kept.
+    pub dropped: u64,
+    /// Bytes (paths, headers, bodies) of the exchanges not kept.
+    pub dropped_bytes: u64,
 }
 
 /// A case verdict.

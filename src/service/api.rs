@@ -1,117 +1,248 @@
 //! The session API under `/certification/v1` (our own design; MobilePay's website protocol is
-//! not public). It follows the website's steps: create a session (identification and
-//! selection) to receive per-session credentials, start each case (arming its script), mark
-//! each step, finish the case to receive its recorded exchanges, and read the whole session.
+//! not public). It follows the website's steps: create a session (identification, adapter,
+//! catalogue by digest, selection) to receive the session's bearer token and PoS credentials,
+//! start each case (the service arms it from its own catalogue), mark each step, finish the case
+//! to have it judged where its exchanges were recorded, read the session, and collect the
+//! certificate. Creating a session needs the operator token when the service has one; every
+//! other call needs the session's own token.
+
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
-use crate::exchange::Exchange;
+use crate::catalogue::{Catalogue, load};
 use crate::pos::constants::CERT_MERCHANT_VAT_DK;
 use crate::pos::validate;
-use crate::report::{Certificate, StepReport, Verdict};
+use crate::report::{AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, StepReport, Verdict};
 
+use super::access;
+use super::arm;
+use super::certify;
 use super::clock::Clock;
 use super::emulator::API_PREFIX;
 use super::emulator::auth::TOKEN_PATH;
 use super::registry::Shared;
-use super::script::{self, ScriptError};
-use super::session::{Session, SessionRequest};
+use super::session::{Identity, Session, SessionHandle};
+use super::verdicts::{self, Recorded};
+use super::wire::{CatalogueChoice, FinishRequest, SessionCreated, SessionRequest, SessionSummary};
 
 /// The path prefix of the session API.
 pub const SESSION_API_PREFIX: &str = "/certification/v1";
-
-/// The answer to creating a session: where and how the client under test connects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionCreated {
-    /// The session id.
-    pub session_id: String,
-    /// Per-session client id.
-    pub client_id: String,
-    /// Per-session client secret.
-    pub client_secret: String,
-    /// The merchant VAT number to act for.
-    pub merchant_vat: String,
-    /// The service's time scale.
-    pub time_scale: f64,
-    /// Path of the PoS v10 API on this service.
-    pub api_base_path: String,
-    /// Path of the token endpoint on this service.
-    pub token_path: String,
-}
-
-/// Everything the service recorded in a session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionSummary {
-    /// The declared client name.
-    pub client_name: String,
-    /// The declared client version.
-    pub client_version: String,
-    /// Every exchange in arrival order.
-    pub exchanges: Vec<Exchange>,
-}
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({ "error": message.into() }))).into_response()
 }
 
-fn script_error(e: ScriptError) -> Response {
-    error(StatusCode::CONFLICT, e.to_string())
+/// A refused session call: its status and reason, answered as `{"error": reason}`.
+struct Refusal(StatusCode, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        error(self.0, self.1)
+    }
+}
+
+fn bad_request(message: impl Into<String>) -> Response {
+    error(StatusCode::BAD_REQUEST, message)
+}
+
+/// The session named in the path, if the request carries that session's own token.
+fn authorized(
+    state: &Shared,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Arc<SessionHandle>, Refusal> {
+    let Some(session) = state.session(id) else {
+        return Err(Refusal(StatusCode::NOT_FOUND, format!("no session {id}")));
+    };
+    match access::bearer(headers) {
+        Some(token) if session.is_session_token(token) => {
+            session.touch();
+            Ok(session)
+        }
+        _ => Err(Refusal(
+            StatusCode::UNAUTHORIZED,
+            "this call needs the session's own token (Authorization: Bearer <sessionToken>, as returned when the session was created)".into(),
+        )),
+    }
+}
+
+/// The catalogue a session asks for, with its provenance.
+fn choose_catalogue(
+    state: &Shared,
+    choice: &CatalogueChoice,
+) -> Result<(Arc<Catalogue>, CatalogueProvenance), Refusal> {
+    match choice {
+        CatalogueChoice::Builtin { digest } if *digest == state.builtin().digest => Ok((
+            state.builtin().clone(),
+            CatalogueProvenance::builtin(&state.builtin().digest),
+        )),
+        CatalogueChoice::Builtin { digest } => Err(Refusal(
+            StatusCode::CONFLICT,
+            format!(
+                "this service's built-in catalogue (mpcert {}) has digest {}, not {digest}: run the same mpcert version as the service, or upload the catalogue as a custom one",
+                env!("CARGO_PKG_VERSION"),
+                state.builtin().digest
+            ),
+        )),
+        CatalogueChoice::Custom { files } => {
+            let files: Vec<(String, String)> = files
+                .iter()
+                .map(|f| (f.name.clone(), f.text.clone()))
+                .collect();
+            match load::load_files(&files) {
+                Ok(catalogue) => {
+                    let provenance = CatalogueProvenance::custom(&catalogue.digest);
+                    Ok((Arc::new(catalogue), provenance))
+                }
+                Err(e) => Err(Refusal(
+                    StatusCode::BAD_REQUEST,
+                    format!("the uploaded catalogue is invalid: {e}"),
+                )),
+            }
+        }
+    }
+}
+
+/// Checks the identification and adapter of a session request.
+fn check_identification(request: &SessionRequest) -> Result<(), String> {
+    if !validate::is_valid_version(&request.client_version) {
+        return Err(format!(
+            "client version `{}` is not Major.Minor.Build",
+            request.client_version
+        ));
+    }
+    if !validate::is_valid_text(&request.client_name, 1, 36) {
+        return Err("client name: use 1 to 36 characters of the PoS valid character set".into());
+    }
+    let digest = request.adapter.command_digest.as_deref();
+    match request.adapter.kind {
+        AdapterKind::Reference if request.client_name != REFERENCE_CLIENT_NAME => Err(format!(
+            "the reference client is mpcert's own and is certified only as `{REFERENCE_CLIENT_NAME}`, not as `{}`",
+            request.client_name
+        )),
+        AdapterKind::Reference if digest.is_some() => {
+            Err("the reference client has no command digest".into())
+        }
+        AdapterKind::Exec | AdapterKind::Http
+            if !digest
+                .is_some_and(|d| d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit())) =>
+        {
+            Err(
+                "an exec or http adapter needs the SHA-256 (hex) of its command as commandDigest"
+                    .into(),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks the selection against the catalogue: known, unique ids, in catalogue order, and every
+/// case of every mandatory category.
+fn check_selection(catalogue: &Catalogue, cases: &[String]) -> Result<Vec<String>, String> {
+    let all: Vec<(String, bool)> = catalogue
+        .categories
+        .iter()
+        .flat_map(|category| {
+            category.cases.iter().map(|case| {
+                (
+                    format!("{}/{}", category.header.id, case.case.id),
+                    category.header.mandatory,
+                )
+            })
+        })
+        .collect();
+    if cases.is_empty() {
+        return Err("select at least one case".into());
+    }
+    for (index, id) in cases.iter().enumerate() {
+        if !all.iter().any(|(known, _)| known == id) {
+            return Err(format!("case {id} is not in the catalogue"));
+        }
+        if cases[..index].contains(id) {
+            return Err(format!("case {id} is selected twice"));
+        }
+    }
+    if let Some((missing, _)) = all
+        .iter()
+        .find(|(id, mandatory)| *mandatory && !cases.contains(id))
+    {
+        return Err(format!(
+            "case {missing} belongs to a mandatory category and must be selected"
+        ));
+    }
+    Ok(all
+        .into_iter()
+        .map(|(id, _)| id)
+        .filter(|id| cases.contains(id))
+        .collect())
 }
 
 /// `POST /certification/v1/sessions`.
-pub async fn create(State(state): State<Shared>, body: axum::body::Bytes) -> Response {
-    let request: SessionRequest = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("invalid session request: {e}"),
-            );
-        }
-    };
-    if !validate::is_valid_version(&request.client_version) {
+pub async fn create(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if !state.may_create_sessions(access::bearer(&headers)) {
         return error(
-            StatusCode::BAD_REQUEST,
-            format!(
-                "client version `{}` is not Major.Minor.Build",
-                request.client_version
-            ),
+            StatusCode::UNAUTHORIZED,
+            "this service requires its operator token to create a session (Authorization: Bearer <token>)",
         );
     }
-    let session = Session::new(request, CERT_MERCHANT_VAT_DK, Clock::new(state.time_scale));
-    let created = SessionCreated {
-        session_id: session.id.clone(),
-        client_id: session.client_id.clone(),
-        client_secret: session.client_secret.expose().to_string(),
-        merchant_vat: session.merchant_vat.clone(),
-        time_scale: state.time_scale,
+    let request: SessionRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(e) => return bad_request(format!("invalid session request: {e}")),
+    };
+    if let Err(message) = check_identification(&request) {
+        return bad_request(message);
+    }
+    let (catalogue, provenance) = match choose_catalogue(&state, &request.catalogue) {
+        Ok(chosen) => chosen,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let selected = match check_selection(&catalogue, &request.cases) {
+        Ok(selected) => selected,
+        Err(message) => return bad_request(message),
+    };
+    let time_scale = state.options().time_scale;
+    let merchant_vat = CERT_MERCHANT_VAT_DK;
+    let identity = Identity {
+        client_name: request.client_name,
+        client_version: request.client_version,
+        adapter: request.adapter,
+        catalogue: provenance.clone(),
+        merchant_vat: merchant_vat.to_string(),
+    };
+    let session = Session::new(catalogue, selected, merchant_vat, Clock::new(time_scale));
+    let created = SessionHandle::create(identity, session);
+    let handle = created.handle;
+    let answer = SessionCreated {
+        session_id: handle.id().to_string(),
+        session_token: created.session_token.expose().to_string(),
+        client_id: handle.client_id().to_string(),
+        client_secret: handle.client_secret().expose().to_string(),
+        merchant_vat: merchant_vat.to_string(),
+        time_scale,
+        catalogue: provenance,
         api_base_path: API_PREFIX.to_string(),
         token_path: TOKEN_PATH.to_string(),
+        idle_expiry_secs: state.options().idle_expiry.as_secs(),
     };
-    tracing::info!(session = %session.id, client = %session.request.client_name, "session created");
-    state.lock().sessions.insert(session.id.clone(), session);
-    (StatusCode::CREATED, Json(created)).into_response()
+    tracing::info!(session = %handle.id(), client = %handle.identity().client_name, "session created");
+    state.insert(handle);
+    (StatusCode::CREATED, Json(answer)).into_response()
 }
 
-fn with_session<T: Serialize>(
-    state: &Shared,
-    id: &str,
-    action: impl FnOnce(&mut Session) -> Result<T, ScriptError>,
-) -> Response {
-    let mut registry = state.lock();
-    let Some(session) = registry.sessions.get_mut(id) else {
-        return error(StatusCode::NOT_FOUND, format!("no session {id}"));
-    };
-    match action(session) {
+fn answer<T: Serialize, E: std::fmt::Display>(result: Result<T, E>) -> Response {
+    match result {
         Ok(value) => Json(value).into_response(),
-        Err(e) => script_error(e),
+        Err(e) => error(StatusCode::CONFLICT, e.to_string()),
     }
 }
 
@@ -119,250 +250,143 @@ fn with_session<T: Serialize>(
 pub async fn start_case(
     State(state): State<Shared>,
     Path((id, category, case)): Path<(String, String, String)>,
+    headers: HeaderMap,
 ) -> Response {
-    with_session(&state, &id, |s| {
-        script::arm(s, &format!("{category}/{case}"))
-    })
+    match authorized(&state, &id, &headers) {
+        Ok(session) => answer(arm::arm(
+            &mut session.state(),
+            &format!("{category}/{case}"),
+        )),
+        Err(refusal) => refusal.into_response(),
+    }
 }
 
 /// `POST /certification/v1/sessions/{id}/steps/{index}/begin`.
 pub async fn begin_step(
     State(state): State<Shared>,
     Path((id, index)): Path<(String, usize)>,
+    headers: HeaderMap,
 ) -> Response {
-    with_session(&state, &id, |s| script::begin_step(s, index))
+    match authorized(&state, &id, &headers) {
+        Ok(session) => answer(session.state().begin_step(index)),
+        Err(refusal) => refusal.into_response(),
+    }
 }
 
 /// `POST /certification/v1/sessions/{id}/steps/end` with the driver's report of the step.
 pub async fn end_step(
     State(state): State<Shared>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let session = match authorized(&state, &id, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.into_response(),
+    };
     match serde_json::from_slice::<StepReport>(&body) {
-        Ok(report) => with_session(&state, &id, |s| script::end_step(s, report)),
-        Err(e) => error(StatusCode::BAD_REQUEST, format!("invalid step report: {e}")),
+        Ok(report) => answer(session.state().end_step(report)),
+        Err(e) => bad_request(format!("invalid step report: {e}")),
     }
-}
-
-/// The body of finishing a case.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FinishRequest {
-    /// The `Error` or `Skipped` verdict of a case the driver could not run to the end; absent,
-    /// the service judges the case.
-    #[serde(default)]
-    pub unjudged: Option<Verdict>,
 }
 
 /// `POST /certification/v1/sessions/{id}/finish`. Waits (boundedly) until every exchange of the
 /// case is recorded — a call the client abandoned is recorded only once the server notices the
-/// hang-up — so the case record is complete.
+/// hang-up — then judges the case from the service's own catalogue and records the verdict as
+/// final.
 pub async fn finish_case(
     State(state): State<Shared>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    let session = match authorized(&state, &id, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.into_response(),
+    };
     let unjudged = match serde_json::from_slice::<FinishRequest>(&body) {
         Ok(FinishRequest {
             unjudged: Some(Verdict::Passed | Verdict::Failed { .. }),
         }) => {
-            return error(
-                StatusCode::BAD_REQUEST,
+            return bad_request(
                 "only an error or skipped verdict can be reported; the service judges the rest",
             );
         }
         Ok(request) => request.unjudged,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("invalid finish request: {e}"),
-            );
-        }
+        Err(e) => return bad_request(format!("invalid finish request: {e}")),
     };
-    let deadline = tokio::time::Instant::now() + settle_bound(&state, &id);
+    let deadline =
+        tokio::time::Instant::now() + session.clock().hold() + std::time::Duration::from_secs(1);
     loop {
-        let recorded = state.exchange_recorded.notified();
-        let in_flight = state.lock().sessions.get(&id).map_or(0, |s| s.in_flight);
+        let recorded = session.recorded().notified();
+        let in_flight = session.recording().in_flight();
         if in_flight == 0 || tokio::time::timeout_at(deadline, recorded).await.is_err() {
             break;
         }
     }
-    with_session(&state, &id, |s| script::finish(s, unjudged))
+    let declared_version = session.identity().client_version.clone();
+    let mut state = session.state();
+    let armed = match state.disarm() {
+        Ok(armed) => armed,
+        Err(e) => return error(StatusCode::CONFLICT, e.to_string()),
+    };
+    let (exchanges, truncated) = session.recording().case(&armed.id);
+    let record = verdicts::conclude(
+        &mut state,
+        armed,
+        Recorded {
+            exchanges,
+            truncated,
+        },
+        unjudged,
+        &declared_version,
+    );
+    Json(record).into_response()
 }
 
 /// `GET /certification/v1/sessions/{id}/certificate`: issued when every selected case has
 /// passed, for the categories all of whose cases passed; otherwise 409 naming what did not.
-pub async fn certificate(State(state): State<Shared>, Path(id): Path<String>) -> Response {
-    let registry = state.lock();
-    let Some(session) = registry.sessions.get(&id) else {
-        return error(StatusCode::NOT_FOUND, format!("no session {id}"));
+pub async fn certificate(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match authorized(&state, &id, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.into_response(),
     };
-    match issue(session) {
+    let issued_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    match certify::issue(
+        session.identity(),
+        &session.state(),
+        session.id(),
+        &issued_at,
+    ) {
         Ok(certificate) => Json(certificate).into_response(),
-        Err(missing) => error(
-            StatusCode::CONFLICT,
-            format!("not certified: {} did not pass", missing.join(", ")),
-        ),
+        Err(reason) => error(StatusCode::CONFLICT, format!("not certified: {reason}")),
     }
-}
-
-/// The certificate of a session, or the cases that have not passed.
-fn issue(session: &Session) -> Result<Certificate, Vec<String>> {
-    let passed = |id: &str| {
-        session
-            .verdicts
-            .iter()
-            .any(|(case, verdict)| case == id && *verdict == Verdict::Passed)
-    };
-    let selected: Vec<&str> = session
-        .request
-        .cases
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect();
-    let missing: Vec<String> = selected
-        .iter()
-        .filter(|id| !passed(id))
-        .map(|id| (*id).to_string())
-        .collect();
-    if !missing.is_empty() || selected.is_empty() {
-        return Err(missing);
-    }
-    let categories: Vec<String> = session
-        .request
-        .categories
-        .iter()
-        .filter(|category| category.cases.iter().all(|id| passed(id)))
-        .map(|category| category.id.clone())
-        .collect();
-    if categories.is_empty() {
-        return Err(vec!["every case of at least one category".to_string()]);
-    }
-    let version = &session.request.client_version;
-    let certified_version = version
-        .rsplit_once('.')
-        .map_or(version.as_str(), |(mm, _)| mm);
-    Ok(Certificate {
-        session_id: session.id.clone(),
-        client_name: session.request.client_name.clone(),
-        client_version: version.clone(),
-        certified_version: certified_version.to_string(),
-        categories,
-        cases: selected.iter().map(|id| (*id).to_string()).collect(),
-        issued_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    })
-}
-
-/// How long finishing a case may wait for in-flight exchanges: a held answer plus a margin.
-fn settle_bound(state: &Shared, id: &str) -> std::time::Duration {
-    let hold = state
-        .lock()
-        .sessions
-        .get(id)
-        .map_or(std::time::Duration::ZERO, |s| s.clock.hold());
-    hold + std::time::Duration::from_secs(1)
 }
 
 /// `GET /certification/v1/sessions/{id}`.
-pub async fn summary(State(state): State<Shared>, Path(id): Path<String>) -> Response {
-    with_session(&state, &id, |s| {
-        let mut exchanges = s.exchanges.clone();
-        exchanges.sort_by_key(|e| e.seq);
-        Ok(SessionSummary {
-            client_name: s.request.client_name.clone(),
-            client_version: s.request.client_version.clone(),
-            exchanges,
-        })
+pub async fn summary(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match authorized(&state, &id, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let identity = session.identity();
+    let verdicts = session.state().verdicts().to_vec();
+    Json(SessionSummary {
+        client_name: identity.client_name.clone(),
+        client_version: identity.client_version.clone(),
+        catalogue: identity.catalogue.clone(),
+        verdicts,
+        exchanges: session.recording().all(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::service::emulator::fixtures::session;
-    use crate::service::session::CategoryOutline;
-
-    fn outline(id: &str, cases: &[&str]) -> CategoryOutline {
-        CategoryOutline {
-            id: id.to_string(),
-            cases: cases.iter().map(|c| format!("{id}/{c}")).collect(),
-        }
-    }
-
-    /// A session of client version 2.1.7 that selected `selected` and finished them with the
-    /// given verdicts.
-    fn finished(selected: &[&str], verdicts: &[(&str, Verdict)]) -> Session {
-        let mut session = session();
-        session.request.client_version = "2.1.7".into();
-        session.request.categories = vec![
-            outline("onboarding", &["onboard"]),
-            outline("payments", &["pay", "cancel"]),
-        ];
-        session.request.cases = selected
-            .iter()
-            .map(|id| crate::service::session::CaseScript {
-                id: (*id).to_string(),
-                case: crate::catalogue::Case {
-                    id: id.rsplit('/').next().unwrap_or_default().to_string(),
-                    title: "t".into(),
-                    summary: "s".into(),
-                    backend: Default::default(),
-                    steps: Vec::new(),
-                },
-            })
-            .collect();
-        session.verdicts = verdicts
-            .iter()
-            .map(|(id, v)| ((*id).to_string(), v.clone()))
-            .collect();
-        session
-    }
-
-    #[test]
-    fn every_case_passed_certifies_every_category_for_major_minor() {
-        let all = ["onboarding/onboard", "payments/pay", "payments/cancel"];
-        let verdicts: Vec<(&str, Verdict)> = all.iter().map(|id| (*id, Verdict::Passed)).collect();
-        let Ok(certificate) = issue(&finished(&all, &verdicts)) else {
-            panic!("every case passed");
-        };
-        assert_eq!(certificate.certified_version, "2.1");
-        assert_eq!(certificate.categories, vec!["onboarding", "payments"]);
-        assert_eq!(certificate.cases.len(), 3);
-    }
-
-    #[test]
-    fn a_partly_run_category_is_not_certified() {
-        let selected = ["onboarding/onboard", "payments/pay"];
-        let verdicts = [
-            ("onboarding/onboard", Verdict::Passed),
-            ("payments/pay", Verdict::Passed),
-        ];
-        let Ok(certificate) = issue(&finished(&selected, &verdicts)) else {
-            panic!("every selected case passed");
-        };
-        assert_eq!(certificate.categories, vec!["onboarding"]);
-    }
-
-    #[test]
-    fn a_case_that_did_not_pass_withholds_the_certificate_and_is_named() {
-        let selected = ["onboarding/onboard", "payments/pay"];
-        let verdicts = [
-            ("onboarding/onboard", Verdict::Passed),
-            (
-                "payments/pay",
-                Verdict::Failed {
-                    findings: Vec::new(),
-                },
-            ),
-        ];
-        assert_eq!(
-            issue(&finished(&selected, &verdicts)).err(),
-            Some(vec!["payments/pay".to_string()])
-        );
-        let unfinished = issue(&finished(&selected, &verdicts[..1])).err();
-        assert_eq!(unfinished, Some(vec!["payments/pay".to_string()]));
-    }
+    .into_response()
 }

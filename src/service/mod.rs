@@ -3,17 +3,28 @@
 //! idempotency, `pollDelayInMs`, the scripted customer and injected faults) and our session API,
 //! records every exchange server-side, and runs on a clock whose time scale compresses every
 //! mandated delay. It runs in-process on `127.0.0.1:0` by default, or standalone via
-//! `mpcert serve`.
+//! `mpcert serve`. Submodules: `wire` (the session API's bodies), `api` (its handlers),
+//! `access` (operator and session tokens), `registry` (finding and expiring sessions),
+//! `session` (one session's identity, state and lifecycle), `world` (its emulated PoS data),
+//! `arm` (arming a case), `customer` (the simulated customer), `verdicts` (judging a finished
+//! case), `certify` (issuing the certificate), `recorder` (bounded recording), `clock`.
 
+pub mod access;
 pub mod api;
+pub mod arm;
+pub mod certify;
 pub mod clock;
+pub mod customer;
 pub mod emulator;
 pub mod recorder;
 pub mod registry;
-pub mod script;
 pub mod session;
+pub mod verdicts;
+pub mod wire;
+pub mod world;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{any, get, post};
@@ -24,15 +35,23 @@ use tokio::task::JoinHandle;
 use api::SESSION_API_PREFIX;
 use registry::{ServiceState, Shared};
 
+pub use registry::ServiceOptions;
+
 /// The service could not start.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {addr}")]
-pub struct StartError {
-    /// The address asked for.
-    pub addr: SocketAddr,
-    /// Why.
-    #[source]
-    pub source: std::io::Error,
+pub enum StartError {
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The built-in catalogue does not load (a defect of this build).
+    #[error("the built-in catalogue is invalid")]
+    Catalogue(#[source] crate::catalogue::CatalogueError),
 }
 
 /// The service's routes over shared state.
@@ -67,6 +86,7 @@ pub fn router(state: Shared) -> Router {
 pub struct RunningService {
     /// The address it listens on.
     pub addr: SocketAddr,
+    state: Shared,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
 }
@@ -75,6 +95,11 @@ impl RunningService {
     /// The base URL, e.g. `http://127.0.0.1:40123`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The service's shared state (for inspection: session and token counts, evictions).
+    pub fn state(&self) -> &Shared {
+        &self.state
     }
 
     /// Stops the service and waits for it to finish.
@@ -86,29 +111,51 @@ impl RunningService {
     }
 }
 
+/// How often idle sessions are looked for: often enough that none outlives its expiry by much.
+fn sweep_interval(idle_expiry: Duration) -> Duration {
+    (idle_expiry / 4).clamp(Duration::from_millis(10), Duration::from_secs(60))
+}
+
 /// Binds `addr` (port 0 for an ephemeral port) and serves in the background. The listener is
 /// bound before this returns, so the service is ready as soon as the caller has the address.
-pub async fn start(addr: SocketAddr, time_scale: f64) -> Result<RunningService, StartError> {
+pub async fn start(
+    addr: SocketAddr,
+    options: ServiceOptions,
+) -> Result<RunningService, StartError> {
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|source| StartError { addr, source })?;
+        .map_err(|source| StartError::Listen { addr, source })?;
     let bound = listener
         .local_addr()
-        .map_err(|source| StartError { addr, source })?;
+        .map_err(|source| StartError::Listen { addr, source })?;
     let (shutdown, signal) = oneshot::channel::<()>();
-    let app = router(ServiceState::new(time_scale));
+    let interval = sweep_interval(options.idle_expiry);
+    let state = ServiceState::new(options).map_err(StartError::Catalogue)?;
+    let app = router(state.clone());
+    let janitor = state.clone();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = signal.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!(error = %e, "certification service stopped");
+        let sweeping = async {
+            let mut ticks = tokio::time::interval(interval);
+            loop {
+                ticks.tick().await;
+                janitor.sweep();
+            }
+        };
+        let served = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = signal.await;
+        });
+        tokio::select! {
+            served = served => {
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "certification service stopped");
+                }
+            }
+            () = sweeping => {}
         }
     });
     Ok(RunningService {
         addr: bound,
+        state,
         shutdown: Some(shutdown),
         task,
     })

@@ -1,24 +1,125 @@
-//! Server-side recording of exchanges. A guard is opened when a request arrives (tagged with the
-//! armed case and step) and closed when the answer is sent; if the client hangs up first the
-//! handler's future is dropped, and the guard's `Drop` records the exchange as abandoned at
-//! that moment. Secrets (authorization headers, client secrets, access tokens) are redacted
-//! before anything is stored.
+//! Server-side recording of exchanges, bounded. A guard is opened when a request arrives (tagged
+//! with the armed case and step) and closed when the answer is sent; if the client hangs up
+//! first the handler's future is dropped, and the guard's `Drop` records the exchange as
+//! abandoned at that moment. The recording sits behind its own lock, separate from the session
+//! state, and is locked only inside its own short methods, so a guard can be dropped anywhere
+//! without risking a deadlock. Each case keeps at most [`MAX_CASE_EXCHANGES`] exchanges and
+//! [`MAX_CASE_BYTES`] bytes; beyond that the service counts what it drops and the case says so.
+//! Secrets (authorization headers, client secrets, access tokens) are redacted before anything is
+//! stored.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
 use crate::catalogue::model::FaultReply;
 use crate::exchange::{Exchange, ExchangeOutcome};
+use crate::report::Truncation;
 
-use super::registry::Shared;
-use super::session::Session;
+use super::session::SessionHandle;
 
 /// The placeholder that replaces every secret.
 pub const REDACTED: &str = "<redacted>";
+/// The most exchanges one case (or the time outside any case) keeps; a correct client makes a
+/// few dozen calls in a case, so this bounds memory without ever cutting a fair recording.
+pub const MAX_CASE_EXCHANGES: usize = 1000;
+/// The most bytes (paths, headers and bodies) one case keeps.
+pub const MAX_CASE_BYTES: u64 = 1024 * 1024;
+
+/// What a session has recorded, per case.
+#[derive(Debug, Default)]
+pub struct Recording {
+    next_seq: u64,
+    in_flight: usize,
+    tapes: BTreeMap<Option<String>, Tape>,
+}
+
+/// The exchanges of one case (or of the time outside any case).
+#[derive(Debug, Default)]
+struct Tape {
+    exchanges: Vec<Exchange>,
+    bytes: u64,
+    dropped: u64,
+    dropped_bytes: u64,
+}
+
+impl Tape {
+    fn sorted(&self) -> Vec<Exchange> {
+        let mut exchanges = self.exchanges.clone();
+        exchanges.sort_by_key(|e| e.seq);
+        exchanges
+    }
+
+    fn truncation(&self) -> Option<Truncation> {
+        (self.dropped > 0).then_some(Truncation {
+            kept: self.exchanges.len() as u64,
+            dropped: self.dropped,
+            dropped_bytes: self.dropped_bytes,
+        })
+    }
+}
+
+fn size_of(exchange: &Exchange) -> u64 {
+    let headers: usize = exchange
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
+    let bodies = exchange.request_body.as_ref().map_or(0, String::len)
+        + exchange.response_body.as_ref().map_or(0, String::len);
+    (exchange.path.len() + headers + bodies) as u64
+}
+
+impl Recording {
+    /// Exchanges that arrived and are not recorded yet (answer pending, or the client hung up
+    /// and the server has not noticed yet).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    fn open(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.in_flight += 1;
+        self.next_seq
+    }
+
+    fn store(&mut self, exchange: Exchange) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let size = size_of(&exchange);
+        let tape = self.tapes.entry(exchange.case.clone()).or_default();
+        if tape.exchanges.len() < MAX_CASE_EXCHANGES && tape.bytes + size <= MAX_CASE_BYTES {
+            tape.bytes += size;
+            tape.exchanges.push(exchange);
+        } else {
+            tape.dropped += 1;
+            tape.dropped_bytes += size;
+        }
+    }
+
+    /// The kept exchanges of a case in arrival order, and what was dropped.
+    pub fn case(&self, case_id: &str) -> (Vec<Exchange>, Option<Truncation>) {
+        match self.tapes.get(&Some(case_id.to_string())) {
+            Some(tape) => (tape.sorted(), tape.truncation()),
+            None => (Vec::new(), None),
+        }
+    }
+
+    /// Every kept exchange in arrival order.
+    pub fn all(&self) -> Vec<Exchange> {
+        let mut exchanges: Vec<Exchange> = self
+            .tapes
+            .values()
+            .flat_map(|t| t.exchanges.iter().cloned())
+            .collect();
+        exchanges.sort_by_key(|e| e.seq);
+        exchanges
+    }
+}
 
 /// An exchange being recorded.
 pub struct ExchangeGuard {
-    state: Shared,
-    session_id: String,
+    session: Arc<SessionHandle>,
     exchange: Option<Exchange>,
 }
 
@@ -39,15 +140,14 @@ pub struct Arrival<'a> {
 }
 
 impl ExchangeGuard {
-    /// Opens a guard for a request that just arrived; the caller holds the registry lock.
-    pub fn open(state: Shared, session: &mut Session, arrival: Arrival<'_>) -> Self {
-        let seq = session.next_exchange_seq();
-        session.in_flight += 1;
-        let received_ms = session.clock.elapsed_ms();
-        let (case, step) = match &session.current {
-            Some(current) => (Some(current.id.clone()), current.step),
-            None => (None, None),
-        };
+    /// Opens a guard for a request that just arrived during `case` and `step`.
+    pub fn open(
+        session: Arc<SessionHandle>,
+        arrival: Arrival<'_>,
+        (case, step): (Option<String>, Option<usize>),
+    ) -> Self {
+        let seq = session.recording().open();
+        let received_ms = session.clock().elapsed_ms();
         let exchange = Exchange {
             seq,
             case,
@@ -66,8 +166,7 @@ impl ExchangeGuard {
             outcome: ExchangeOutcome::ClientHungUp,
         };
         ExchangeGuard {
-            state,
-            session_id: session.id.clone(),
+            session,
             exchange: Some(exchange),
         }
     }
@@ -94,15 +193,9 @@ impl Drop for ExchangeGuard {
         let Some(mut exchange) = self.exchange.take() else {
             return;
         };
-        {
-            let mut registry = self.state.lock();
-            if let Some(session) = registry.sessions.get_mut(&self.session_id) {
-                exchange.ended_ms = session.clock.elapsed_ms();
-                session.exchanges.push(exchange);
-                session.in_flight = session.in_flight.saturating_sub(1);
-            }
-        }
-        self.state.exchange_recorded.notify_waiters();
+        exchange.ended_ms = self.session.clock().elapsed_ms();
+        self.session.recording().store(exchange);
+        self.session.recorded().notify_waiters();
     }
 }
 
@@ -142,8 +235,7 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    use crate::service::emulator::fixtures::session;
-    use crate::service::registry::ServiceState;
+    use crate::service::emulator::fixtures::handle;
 
     fn arrival(headers: &HeaderMap) -> Arrival<'_> {
         Arrival {
@@ -156,37 +248,27 @@ mod tests {
         }
     }
 
-    fn open(
-        state: &crate::service::registry::Shared,
-        id: &str,
-        headers: &HeaderMap,
-    ) -> ExchangeGuard {
-        let mut registry = state.lock();
-        let Some(session) = registry.sessions.get_mut(id) else {
-            panic!("no session {id}");
-        };
-        ExchangeGuard::open(state.clone(), session, arrival(headers))
+    fn open(session: &Arc<SessionHandle>, case: Option<&str>) -> ExchangeGuard {
+        let headers = HeaderMap::new();
+        ExchangeGuard::open(
+            session.clone(),
+            arrival(&headers),
+            (case.map(str::to_string), None),
+        )
     }
 
     #[test]
     fn a_dropped_guard_records_a_hang_up_and_an_answered_one_its_answer() {
-        let state = ServiceState::new(1.0);
-        let session = session();
-        let id = session.id.clone();
-        state.lock().sessions.insert(id.clone(), session);
-        let headers = HeaderMap::new();
-        let abandoned = open(&state, &id, &headers);
-        let answered = open(&state, &id, &headers);
-        assert_eq!(state.lock().sessions.get(&id).map(|s| s.in_flight), Some(2));
+        let session = handle();
+        let abandoned = open(&session, None);
+        let answered = open(&session, None);
+        assert_eq!(session.recording().in_flight(), 2);
         drop(abandoned);
         answered.answer(200, Some("{}".into()));
-        let registry = state.lock();
-        let Some(session) = registry.sessions.get(&id) else {
-            panic!("session vanished");
-        };
-        assert_eq!(session.in_flight, 0);
+        assert_eq!(session.recording().in_flight(), 0);
         let outcomes: Vec<(u64, ExchangeOutcome, Option<u16>)> = session
-            .exchanges
+            .recording()
+            .all()
             .iter()
             .map(|e| (e.seq, e.outcome, e.status))
             .collect();
@@ -197,6 +279,48 @@ mod tests {
                 (2, ExchangeOutcome::Answered, Some(200))
             ]
         );
+    }
+
+    #[test]
+    fn a_guard_dropped_while_the_session_state_is_locked_does_not_deadlock() {
+        let session = handle();
+        let guard = open(&session, None);
+        let state = session.state();
+        drop(guard);
+        drop(state);
+        assert_eq!(session.recording().all().len(), 1);
+    }
+
+    #[test]
+    fn a_case_keeps_a_bounded_recording_and_counts_the_rest() {
+        let session = handle();
+        for _ in 0..MAX_CASE_EXCHANGES + 5 {
+            open(&session, Some("payments/flood")).answer(200, Some("{}".into()));
+        }
+        open(&session, Some("payments/other")).answer(200, None);
+        let recording = session.recording();
+        let (kept, truncated) = recording.case("payments/flood");
+        assert_eq!(kept.len(), MAX_CASE_EXCHANGES);
+        assert_eq!(kept.first().map(|e| e.seq), Some(1));
+        let Some(truncated) = truncated else {
+            panic!("the flooded case should say it was truncated");
+        };
+        assert_eq!((truncated.kept, truncated.dropped), (1000, 5));
+        assert!(truncated.dropped_bytes > 0);
+        let (other, untouched) = recording.case("payments/other");
+        assert_eq!((other.len(), untouched), (1, None));
+    }
+
+    #[test]
+    fn large_bodies_hit_the_byte_bound_first() {
+        let session = handle();
+        let big = "x".repeat(300 * 1024);
+        for _ in 0..5 {
+            open(&session, Some("payments/big")).answer(200, Some(big.clone()));
+        }
+        let (kept, truncated) = session.recording().case("payments/big");
+        assert_eq!(kept.len(), 3);
+        assert_eq!(truncated.map(|t| t.dropped), Some(2));
     }
 
     #[test]

@@ -1,12 +1,47 @@
-//! The service's shared state: every session and every issued access token, behind one lock.
-//! Handlers take the lock briefly and never hold it across an `.await`.
+//! The service's shared state: its options, the built-in catalogue it arms and judges from, and
+//! the indexes that find a session — by id, by PoS client id, by access token. The indexes are
+//! locked only to look a session up; each session's state has a lock of its own, so one busy
+//! session never holds up another. Idle sessions are swept away with their tokens and
+//! recordings, so a long-running `mpcert serve` stays within bounded memory.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
-use super::session::Session;
+use crate::catalogue::{Catalogue, CatalogueError};
+use crate::secret::Secret;
+
+use super::access::SecretDigest;
+use super::session::SessionHandle;
+
+/// How long a session may stay idle before the service forgets it, by default.
+pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(30 * 60);
+
+/// How a service is set up.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// The time scale sessions run at.
+    pub time_scale: f64,
+    /// The token required to create sessions; `None` lets anyone who reaches the service create
+    /// one.
+    pub operator_token: Option<Secret>,
+    /// How long a session may stay idle (real time) before it, its tokens and its recording are
+    /// dropped.
+    pub idle_expiry: Duration,
+}
+
+impl ServiceOptions {
+    /// Options at `time_scale` with no operator token and the default idle expiry.
+    pub fn new(time_scale: f64) -> Self {
+        ServiceOptions {
+            time_scale,
+            operator_token: None,
+            idle_expiry: DEFAULT_IDLE_EXPIRY,
+        }
+    }
+}
 
 /// An issued access token.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,52 +54,243 @@ pub struct TokenGrant {
     pub merchant_vat_claim: Option<String>,
 }
 
-/// Sessions and tokens.
 #[derive(Debug, Default)]
-pub struct Registry {
-    /// Sessions by id.
-    pub sessions: BTreeMap<String, Session>,
-    /// Tokens by value.
-    pub tokens: HashMap<String, TokenGrant>,
-}
-
-impl Registry {
-    /// The session whose client id is `client_id`.
-    pub fn session_by_client_id(&mut self, client_id: &str) -> Option<&mut Session> {
-        self.sessions
-            .values_mut()
-            .find(|s| s.client_id == client_id)
-    }
+struct Indexes {
+    sessions: HashMap<String, Arc<SessionHandle>>,
+    clients: HashMap<String, String>,
 }
 
 /// State shared by every handler.
 #[derive(Debug)]
 pub struct ServiceState {
-    registry: Mutex<Registry>,
-    /// The time scale new sessions run at.
-    pub time_scale: f64,
-    /// Woken whenever an exchange is recorded.
-    pub exchange_recorded: Notify,
+    options: ServiceOptions,
+    operator: Option<SecretDigest>,
+    builtin: Arc<Catalogue>,
+    indexes: RwLock<Indexes>,
+    tokens: Mutex<HashMap<String, TokenGrant>>,
+    evicted: watch::Sender<u64>,
 }
 
 /// The handle handlers receive.
 pub type Shared = Arc<ServiceState>;
 
 impl ServiceState {
-    /// Empty state at a time scale.
-    pub fn new(time_scale: f64) -> Shared {
-        Arc::new(ServiceState {
-            registry: Mutex::new(Registry::default()),
-            time_scale,
-            exchange_recorded: Notify::new(),
-        })
+    /// Empty state with the built-in catalogue.
+    pub fn new(options: ServiceOptions) -> Result<Shared, CatalogueError> {
+        let builtin = Arc::new(crate::catalogue::builtin::load()?);
+        let operator = options
+            .operator_token
+            .as_ref()
+            .map(|t| SecretDigest::of(t.expose()));
+        Ok(Arc::new(ServiceState {
+            options,
+            operator,
+            builtin,
+            indexes: RwLock::new(Indexes::default()),
+            tokens: Mutex::new(HashMap::new()),
+            evicted: watch::channel(0).0,
+        }))
     }
 
-    /// Locks the registry. A panic elsewhere cannot leave the maps half-updated in a way that
-    /// matters to a certification, so a poisoned lock is recovered rather than propagated.
-    pub fn lock(&self) -> MutexGuard<'_, Registry> {
-        self.registry
+    /// The service's options.
+    pub fn options(&self) -> &ServiceOptions {
+        &self.options
+    }
+
+    /// The built-in catalogue.
+    pub fn builtin(&self) -> &Arc<Catalogue> {
+        &self.builtin
+    }
+
+    /// Whether a session may be created with `presented` (the operator token, when one is set).
+    pub fn may_create_sessions(&self, presented: Option<&str>) -> bool {
+        match (&self.operator, presented) {
+            (None, _) => true,
+            (Some(operator), Some(presented)) => operator.matches(presented),
+            (Some(_), None) => false,
+        }
+    }
+
+    fn indexes(&self) -> std::sync::RwLockReadGuard<'_, Indexes> {
+        self.indexes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn indexes_mut(&self) -> std::sync::RwLockWriteGuard<'_, Indexes> {
+        self.indexes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn tokens(&self) -> MutexGuard<'_, HashMap<String, TokenGrant>> {
+        self.tokens
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Registers a new session.
+    pub fn insert(&self, session: Arc<SessionHandle>) {
+        let mut indexes = self.indexes_mut();
+        indexes
+            .clients
+            .insert(session.client_id().to_string(), session.id().to_string());
+        indexes.sessions.insert(session.id().to_string(), session);
+    }
+
+    /// A session by id.
+    pub fn session(&self, id: &str) -> Option<Arc<SessionHandle>> {
+        self.indexes().sessions.get(id).cloned()
+    }
+
+    /// The session whose PoS client id is `client_id`.
+    pub fn session_by_client_id(&self, client_id: &str) -> Option<Arc<SessionHandle>> {
+        let indexes = self.indexes();
+        let id = indexes.clients.get(client_id)?;
+        indexes.sessions.get(id).cloned()
+    }
+
+    /// Keeps an access token.
+    pub fn issue_token(&self, token: String, grant: TokenGrant) {
+        self.tokens().insert(token, grant);
+    }
+
+    /// The grant and session of a live access token.
+    pub fn grant(&self, token: &str) -> Option<(TokenGrant, Arc<SessionHandle>)> {
+        let grant = self.tokens().get(token)?.clone();
+        let session = self.session(&grant.session_id)?;
+        (session.clock().virtual_ms() < grant.expires_virtual_ms).then_some((grant, session))
+    }
+
+    /// How many sessions and access tokens the service holds.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.indexes().sessions.len(), self.tokens().len())
+    }
+
+    /// Drops every session idle for longer than the idle expiry, with its tokens and recording,
+    /// and every expired token; returns how many sessions went.
+    pub fn sweep(&self) -> usize {
+        let idle = self.options.idle_expiry;
+        let expired: Vec<String> = self
+            .indexes()
+            .sessions
+            .values()
+            .filter(|s| s.idle_for() > idle)
+            .map(|s| s.id().to_string())
+            .collect();
+        if !expired.is_empty() {
+            let mut indexes = self.indexes_mut();
+            for id in &expired {
+                if let Some(session) = indexes.sessions.remove(id) {
+                    indexes.clients.remove(session.client_id());
+                    tracing::info!(session = %id, "idle session expired");
+                }
+            }
+        }
+        let live: Vec<(String, f64)> = {
+            let indexes = self.indexes();
+            indexes
+                .sessions
+                .values()
+                .map(|s| (s.id().to_string(), s.clock().virtual_ms()))
+                .collect()
+        };
+        self.tokens().retain(|_, grant| {
+            live.iter()
+                .any(|(id, now)| *id == grant.session_id && *now < grant.expires_virtual_ms)
+        });
+        if !expired.is_empty() {
+            self.evicted
+                .send_modify(|count| *count += expired.len() as u64);
+        }
+        expired.len()
+    }
+
+    /// Counts the sessions swept away so far; changes whenever a sweep removes one.
+    pub fn evictions(&self) -> watch::Receiver<u64> {
+        self.evicted.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::emulator::fixtures::handle;
+
+    fn state(idle: Duration) -> Shared {
+        let mut options = ServiceOptions::new(1.0);
+        options.idle_expiry = idle;
+        match ServiceState::new(options) {
+            Ok(state) => state,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn grant(session: &SessionHandle) -> TokenGrant {
+        TokenGrant {
+            session_id: session.id().to_string(),
+            expires_virtual_ms: f64::MAX,
+            merchant_vat_claim: None,
+        }
+    }
+
+    #[test]
+    fn sessions_are_found_by_id_client_id_and_token() {
+        let state = state(DEFAULT_IDLE_EXPIRY);
+        let session = handle();
+        state.insert(session.clone());
+        state.issue_token("tok".into(), grant(&session));
+        assert!(state.session(session.id()).is_some());
+        assert!(state.session_by_client_id(session.client_id()).is_some());
+        assert!(state.grant("tok").is_some());
+        assert!(state.grant("other").is_none());
+    }
+
+    #[test]
+    fn an_idle_session_is_swept_with_its_tokens_and_a_busy_one_stays() {
+        let state = state(Duration::ZERO);
+        let idle = handle();
+        let busy = handle();
+        state.insert(idle.clone());
+        state.insert(busy.clone());
+        state.issue_token("idle".into(), grant(&idle));
+        state.issue_token("busy".into(), grant(&busy));
+        let headers = axum::http::HeaderMap::new();
+        let in_flight = crate::service::recorder::ExchangeGuard::open(
+            busy.clone(),
+            crate::service::recorder::Arrival {
+                method: "GET",
+                path: "/",
+                headers: &headers,
+                body: None,
+                endpoint: None,
+                resource_id: None,
+            },
+            (None, None),
+        );
+        let evictions = state.evictions();
+        assert_eq!(state.sweep(), 1);
+        assert_eq!(*evictions.borrow(), 1);
+        assert!(state.session(idle.id()).is_none());
+        assert!(state.session_by_client_id(idle.client_id()).is_none());
+        assert!(state.grant("idle").is_none());
+        assert!(state.grant("busy").is_some());
+        assert_eq!(state.counts(), (1, 1));
+        drop(in_flight);
+    }
+
+    #[test]
+    fn the_operator_token_guards_session_creation_when_set() {
+        let open = state(DEFAULT_IDLE_EXPIRY);
+        assert!(open.may_create_sessions(None));
+        let mut options = ServiceOptions::new(1.0);
+        options.operator_token = Some(Secret::new("op"));
+        let guarded = match ServiceState::new(options) {
+            Ok(state) => state,
+            Err(e) => panic!("{e}"),
+        };
+        assert!(!guarded.may_create_sessions(None));
+        assert!(!guarded.may_create_sessions(Some("nope")));
+        assert!(guarded.may_create_sessions(Some("op")));
     }
 }

@@ -1,140 +1,98 @@
-//! A certification session: the identification (client name, version, per-session credentials),
-//! the selected cases' backend scripts, the armed case and step, the emulated PoS v10 world the
-//! session's calls see (points of sale, payments, idempotency records) and the recorded
-//! exchanges. Sessions never see each other's state; credentials scope every PoS call.
+//! A certification session. [`SessionHandle`] is what the registry keeps: the session's
+//! identity and credentials (compared in constant time, never shown again), its clock, its
+//! recording, and its mutable [`Session`] state behind a lock of its own, so sessions never
+//! contend with each other. [`Session`] owns the case lifecycle and keeps its invariants: only a
+//! selected case can start, one case at a time, steps begin and end in catalogue order, and a
+//! case's verdict is final — a finished case cannot start again.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
 
-use crate::catalogue::Case;
 use crate::catalogue::model::{CustomerScript, FaultReply};
-use crate::exchange::Exchange;
+use crate::catalogue::{Case, Catalogue};
 use crate::judge::StepObservation;
-use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
-use crate::pos::{Endpoint, PaymentStatus};
-use crate::report::{StepReport, Verdict};
+use crate::pos::Endpoint;
+use crate::report::{AdapterInfo, CatalogueProvenance, StepReport, Verdict};
 use crate::secret::Secret;
 
+use super::access::SecretDigest;
 use super::clock::Clock;
+use super::recorder::Recording;
+use super::world::World;
 
-/// What a driver declares when it opens a session (identification and selection).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SessionRequest {
-    /// The client system's name.
-    pub client_name: String,
-    /// The version being certified (`Major.Minor.Build`).
-    pub client_version: String,
-    /// Every category of the catalogue with all its case ids, selected or not: a category is
-    /// certified only when every one of its cases passed.
-    pub categories: Vec<CategoryOutline>,
-    /// The cases to run, by full id, with their backend scripts.
-    pub cases: Vec<CaseScript>,
-}
-
-/// A category and the full ids of all its cases.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CategoryOutline {
-    /// Category id.
-    pub id: String,
-    /// Full ids (`category/case`) of every case of the category.
-    pub cases: Vec<String>,
-}
-
-/// A selected case: its backend script, and the steps and expectations the service judges by.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CaseScript {
-    /// Full case id, `category/case`.
-    pub id: String,
-    /// The case as the catalogue defines it.
-    pub case: Case,
-}
-
-/// A point of sale.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PointOfSale {
-    /// Its id.
-    pub id: String,
-    /// The merchant's own id.
-    pub merchant_pos_id: String,
-    /// Its store.
-    pub store_id: String,
-    /// Its name.
-    pub name: String,
-    /// Its beacon id.
-    pub beacon_id: String,
-    /// Its callback alias.
-    pub callback_alias: Option<String>,
-    /// Supported beacon types.
-    pub supported_beacon_types: Vec<BeaconType>,
-    /// No check-in before a payment exists.
-    pub require_payment_before_checkin: bool,
-    /// Deleted PoSes keep their record so a repeated DELETE can be answered.
-    pub deleted: bool,
-    /// Creation order within the session.
-    pub created_seq: u64,
-}
-
-/// A payment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Payment {
-    /// Its id.
-    pub id: String,
-    /// Its PoS.
-    pub pos_id: String,
-    /// The merchant's order id.
-    pub order_id: String,
-    /// The amount (`None` until a prepared payment is readied).
-    pub amount: Option<f64>,
-    /// The currency.
-    pub currency_code: Option<CurrencyCode>,
-    /// Card restrictions.
-    pub restrictions: Option<PaymentRestrictions>,
-    /// Portal label.
-    pub merchant_payment_label: Option<String>,
-    /// Planned capture delay.
-    pub planned_capture_delay: Option<PlannedCaptureDelay>,
-    /// Current state.
-    pub status: PaymentStatus,
-    /// The amount captured, once captured.
-    pub captured_amount: Option<f64>,
-    /// Whether a reservation allows partial capture.
-    pub partial_capture_possible: bool,
-    /// The simulated customer's script, for payments started during a scripted case.
-    pub customer: Option<Vec<PaymentStatus>>,
-    /// How many times the client has polled this payment.
-    pub polls: usize,
-    /// The case during which the payment was created (`None` for seeded payments).
-    pub created_in_case: Option<String>,
-    /// Virtual milliseconds at creation.
-    pub created_virtual_ms: f64,
-    /// Creation order within the session.
-    pub created_seq: u64,
-}
-
-/// A bound idempotency key: the request it was first used for and the answer to replay.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IdempotencyRecord {
-    /// The endpoint it was used on.
-    pub endpoint: Endpoint,
-    /// The request body, parsed.
-    pub body: serde_json::Value,
-    /// The answer body to replay.
-    pub answer: serde_json::Value,
+/// A session call the lifecycle does not allow.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LifecycleError {
+    /// The case was not selected when the session was created.
+    #[error("case {0} was not selected for this session")]
+    NotSelected(String),
+    /// The case already has its final verdict.
+    #[error(
+        "case {case} already has its final verdict ({verdict}); a verdict is final, so run it again in a new session"
+    )]
+    AlreadyFinished {
+        /// The case.
+        case: String,
+        /// Its verdict, as a word.
+        verdict: &'static str,
+    },
+    /// Another case is armed.
+    #[error("case {0} is in progress; finish it before starting another")]
+    CaseInProgress(String),
+    /// No case is armed.
+    #[error("no case is in progress")]
+    NoCase,
+    /// A step was begun out of order.
+    #[error("step {given} cannot begin: the next step of case {case} is {expected}")]
+    StepOutOfOrder {
+        /// The case.
+        case: String,
+        /// The step that must come next (0-based).
+        expected: usize,
+        /// The step asked for.
+        given: usize,
+    },
+    /// A step was begun while another had not ended.
+    #[error("step {0} is in progress; end it before beginning another")]
+    StepInProgress(usize),
+    /// A step report does not match the step in progress.
+    #[error("the report is for step {given} ({op}), but the step in progress is {expected}")]
+    StepMismatch {
+        /// The step in progress, if any.
+        expected: String,
+        /// The reported index.
+        given: usize,
+        /// The reported operation.
+        op: String,
+    },
+    /// A fault names an endpoint the service does not know.
+    #[error("case {case}: unknown endpoint `{on}` in a fault")]
+    UnknownEndpoint {
+        /// The case.
+        case: String,
+        /// The endpoint as written.
+        on: String,
+    },
+    /// A seed needs a PoS and the session has none.
+    #[error(
+        "case {0} seeds a payment but the session has no point of sale (onboarding must run first)"
+    )]
+    NoPointOfSale(String),
 }
 
 /// The case currently armed.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ActiveCase {
+pub struct ArmedCase {
     /// Full case id.
     pub id: String,
-    /// The step in progress.
+    /// The step most recently begun (calls are attributed to it).
     pub step: Option<usize>,
+    /// Whether that step has not been reported yet.
+    pub step_open: bool,
     /// Remaining faults per endpoint.
-    pub faults: BTreeMap<Endpoint, VecDeque<FaultReply>>,
+    pub faults: std::collections::BTreeMap<Endpoint, std::collections::VecDeque<FaultReply>>,
     /// The simulated customer.
     pub customer: Option<CustomerScript>,
     /// The payment seeded before the case started.
@@ -145,109 +103,335 @@ pub struct ActiveCase {
     pub observations: Vec<StepObservation>,
 }
 
-/// One session.
-#[derive(Debug)]
-pub struct Session {
-    /// Session id.
-    pub id: String,
-    /// Declared identification.
-    pub request: SessionRequest,
-    /// Per-session client id.
-    pub client_id: String,
-    /// Per-session client secret.
-    pub client_secret: Secret,
+/// What a session was opened as: the identification and the catalogue it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Identity {
+    /// The client system's name.
+    pub client_name: String,
+    /// The version being certified.
+    pub client_version: String,
+    /// How the client is operated.
+    pub adapter: AdapterInfo,
+    /// Where the catalogue came from.
+    pub catalogue: CatalogueProvenance,
     /// The merchant the session certifies against.
     pub merchant_vat: String,
-    /// The session's clock.
-    pub clock: Clock,
-    /// Armed case.
-    pub current: Option<ActiveCase>,
-    /// Points of sale by id.
-    pub points_of_sale: BTreeMap<String, PointOfSale>,
-    /// Payments by id.
-    pub payments: BTreeMap<String, Payment>,
-    /// Bound idempotency keys.
-    pub idempotency: HashMap<String, IdempotencyRecord>,
-    /// Recorded exchanges (in completion order; sort by `seq` to read).
-    pub exchanges: Vec<Exchange>,
-    /// The verdict of every finished case, in the order they finished.
-    pub verdicts: Vec<(String, Verdict)>,
-    /// Exchanges that arrived and are not recorded yet (answer pending, or the client hung up
-    /// and the server has not noticed yet).
-    pub in_flight: usize,
-    next_seq: u64,
-    next_created: u64,
+}
+
+/// The mutable state of one session: its world and its case lifecycle.
+#[derive(Debug)]
+pub struct Session {
+    catalogue: Arc<Catalogue>,
+    selected: Vec<String>,
+    merchant_vat: String,
+    clock: Clock,
+    world: World,
+    armed: Option<ArmedCase>,
+    verdicts: Vec<(String, Verdict)>,
 }
 
 impl Session {
-    /// A new session with fresh credentials.
-    pub fn new(request: SessionRequest, merchant_vat: &str, clock: Clock) -> Self {
+    /// A fresh session over `catalogue` with `selected` cases (full ids, already validated).
+    pub fn new(
+        catalogue: Arc<Catalogue>,
+        selected: Vec<String>,
+        merchant_vat: &str,
+        clock: Clock,
+    ) -> Self {
         Session {
-            id: uuid::Uuid::new_v4().to_string(),
-            request,
-            client_id: uuid::Uuid::new_v4().to_string(),
-            client_secret: Secret::new(uuid::Uuid::new_v4().simple().to_string()),
+            catalogue,
+            selected,
             merchant_vat: merchant_vat.to_string(),
             clock,
-            current: None,
-            points_of_sale: BTreeMap::new(),
-            payments: BTreeMap::new(),
-            idempotency: HashMap::new(),
-            exchanges: Vec::new(),
+            world: World::default(),
+            armed: None,
             verdicts: Vec::new(),
-            in_flight: 0,
-            next_seq: 0,
-            next_created: 0,
         }
     }
 
-    /// The next exchange sequence number.
-    pub fn next_exchange_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
+    /// The session's clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
-    /// The next creation order number for a PoS or payment.
-    pub fn next_created_seq(&mut self) -> u64 {
-        self.next_created += 1;
-        self.next_created
+    /// The merchant the session acts for.
+    pub fn merchant_vat(&self) -> &str {
+        &self.merchant_vat
     }
 
-    /// A selected case.
+    /// The catalogue the session runs.
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    /// The selected cases, by full id.
+    pub fn selected(&self) -> &[String] {
+        &self.selected
+    }
+
+    /// The emulated world.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The emulated world, to change.
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
+    /// The armed case, if any.
+    pub fn armed(&self) -> Option<&ArmedCase> {
+        self.armed.as_ref()
+    }
+
+    /// A case of the session's catalogue by full id.
     pub fn case(&self, case_id: &str) -> Option<&Case> {
-        self.request
-            .cases
-            .iter()
-            .find(|c| c.id == case_id)
+        let (category, case) = case_id.split_once('/')?;
+        self.catalogue
+            .category(category)?
+            .case(case)
             .map(|c| &c.case)
     }
 
-    /// The session's PoS: the most recently created one that is not deleted.
-    pub fn session_pos(&self) -> Option<&PointOfSale> {
-        self.points_of_sale
-            .values()
-            .filter(|p| !p.deleted)
-            .max_by_key(|p| p.created_seq)
+    /// The final verdict of a case, if it has one.
+    pub fn verdict_of(&self, case_id: &str) -> Option<&Verdict> {
+        self.verdicts
+            .iter()
+            .find(|(id, _)| id == case_id)
+            .map(|(_, v)| v)
+    }
+
+    /// Every final verdict in the order the cases finished.
+    pub fn verdicts(&self) -> &[(String, Verdict)] {
+        &self.verdicts
+    }
+
+    /// Checks that `case_id` may start now: selected, without a verdict, nothing else armed.
+    pub fn check_can_start(&self, case_id: &str) -> Result<(), LifecycleError> {
+        if !self.selected.iter().any(|id| id == case_id) || self.case(case_id).is_none() {
+            return Err(LifecycleError::NotSelected(case_id.to_string()));
+        }
+        if let Some(verdict) = self.verdict_of(case_id) {
+            return Err(LifecycleError::AlreadyFinished {
+                case: case_id.to_string(),
+                verdict: verdict.word(),
+            });
+        }
+        if let Some(armed) = &self.armed {
+            return Err(LifecycleError::CaseInProgress(armed.id.clone()));
+        }
+        Ok(())
+    }
+
+    /// Arms a case that [`Session::check_can_start`] allowed.
+    pub fn arm(&mut self, armed: ArmedCase) -> Result<(), LifecycleError> {
+        self.check_can_start(&armed.id)?;
+        self.armed = Some(armed);
+        Ok(())
     }
 
     /// Takes the next fault for a call of `endpoint` in the armed case.
     pub fn take_fault(&mut self, endpoint: Endpoint) -> Option<FaultReply> {
-        self.current
-            .as_mut()?
-            .faults
-            .get_mut(&endpoint)?
-            .pop_front()
+        self.armed.as_mut()?.faults.get_mut(&endpoint)?.pop_front()
     }
 
-    /// Exchanges recorded for a case, in arrival order.
-    pub fn exchanges_of(&self, case_id: &str) -> Vec<Exchange> {
-        let mut exchanges: Vec<Exchange> = self
-            .exchanges
-            .iter()
-            .filter(|e| e.case.as_deref() == Some(case_id))
-            .cloned()
-            .collect();
-        exchanges.sort_by_key(|e| e.seq);
-        exchanges
+    /// The armed case and step a call arriving now is attributed to.
+    pub fn attribution(&self) -> (Option<String>, Option<usize>) {
+        match &self.armed {
+            Some(armed) => (Some(armed.id.clone()), armed.step),
+            None => (None, None),
+        }
+    }
+
+    /// Begins step `index` of the armed case: the next one in order, after the previous ended.
+    pub fn begin_step(&mut self, index: usize) -> Result<(), LifecycleError> {
+        let armed = self.armed.as_ref().ok_or(LifecycleError::NoCase)?;
+        let total = self.case(&armed.id).map_or(0, |c| c.steps.len());
+        if let (Some(open), true) = (armed.step, armed.step_open) {
+            return Err(LifecycleError::StepInProgress(open));
+        }
+        let expected = armed.steps.len();
+        if index != expected || index >= total {
+            return Err(LifecycleError::StepOutOfOrder {
+                case: armed.id.clone(),
+                expected,
+                given: index,
+            });
+        }
+        if let Some(armed) = self.armed.as_mut() {
+            armed.step = Some(index);
+            armed.step_open = true;
+        }
+        Ok(())
+    }
+
+    /// Ends the step in progress with the driver's report of it, which must name that step and
+    /// its operation; keeps the report with what the service observes now.
+    pub fn end_step(&mut self, report: StepReport) -> Result<StepObservation, LifecycleError> {
+        let armed = self.armed.as_ref().ok_or(LifecycleError::NoCase)?;
+        let open = armed.step.filter(|_| armed.step_open);
+        let expected_op = open
+            .and_then(|index| self.case(&armed.id)?.steps.get(index))
+            .map(|step| step.op.as_str());
+        if open != Some(report.index) || expected_op != Some(report.op.as_str()) {
+            return Err(LifecycleError::StepMismatch {
+                expected: match (open, expected_op) {
+                    (Some(index), Some(op)) => format!("{index} ({op})"),
+                    _ => "none".to_string(),
+                },
+                given: report.index,
+                op: report.op,
+            });
+        }
+        let observation = StepObservation {
+            seeded_payment: armed
+                .seeded_payment
+                .as_ref()
+                .and_then(|id| self.world.payments.get(id))
+                .map(|p| p.status),
+        };
+        if let Some(armed) = self.armed.as_mut() {
+            armed.step_open = false;
+            armed.steps.push(report);
+            armed.observations.push(observation.clone());
+        }
+        Ok(observation)
+    }
+
+    /// Disarms the armed case so it can be judged; calls arriving from now on belong to no case.
+    pub fn disarm(&mut self) -> Result<ArmedCase, LifecycleError> {
+        self.armed.take().ok_or(LifecycleError::NoCase)
+    }
+
+    /// Records the final verdict of a disarmed case and cancels every payment still active, so
+    /// the next case starts on a free PoS.
+    pub fn conclude(&mut self, case_id: &str, verdict: Verdict) {
+        self.verdicts.push((case_id.to_string(), verdict));
+        self.world.cancel_active_payments();
+    }
+}
+
+/// One session as the registry keeps it.
+#[derive(Debug)]
+pub struct SessionHandle {
+    id: String,
+    identity: Identity,
+    client_id: String,
+    client_secret: Secret,
+    token: SecretDigest,
+    clock: Clock,
+    state: Mutex<Session>,
+    recording: Mutex<Recording>,
+    recorded: Notify,
+    last_used: Mutex<Instant>,
+}
+
+/// A new session's handle and the credentials to hand out once.
+pub struct NewSession {
+    /// The handle to register.
+    pub handle: Arc<SessionHandle>,
+    /// The session's bearer token.
+    pub session_token: Secret,
+}
+
+impl SessionHandle {
+    /// A new session with fresh credentials.
+    pub fn create(identity: Identity, state: Session) -> NewSession {
+        let session_token = Secret::new(format!(
+            "mps_{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        let handle = SessionHandle {
+            id: uuid::Uuid::new_v4().to_string(),
+            identity,
+            client_id: uuid::Uuid::new_v4().to_string(),
+            client_secret: Secret::new(uuid::Uuid::new_v4().simple().to_string()),
+            token: SecretDigest::of(session_token.expose()),
+            clock: state.clock(),
+            state: Mutex::new(state),
+            recording: Mutex::new(Recording::default()),
+            recorded: Notify::new(),
+            last_used: Mutex::new(Instant::now()),
+        };
+        NewSession {
+            handle: Arc::new(handle),
+            session_token,
+        }
+    }
+
+    /// The session id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// What the session was opened as.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The per-session PoS client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The per-session PoS client secret, for the one answer that hands it out.
+    pub fn client_secret(&self) -> &Secret {
+        &self.client_secret
+    }
+
+    /// Whether `secret` is the session's PoS client secret (constant time).
+    pub fn is_client_secret(&self, secret: &str) -> bool {
+        SecretDigest::of(self.client_secret.expose()).matches(secret)
+    }
+
+    /// Whether `token` is the session's own bearer token (constant time).
+    pub fn is_session_token(&self, token: &str) -> bool {
+        self.token.matches(token)
+    }
+
+    /// The session's clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Locks the session's state. A panic elsewhere cannot leave it half-updated in a way that
+    /// matters to a certification, so a poisoned lock is recovered.
+    pub fn state(&self) -> MutexGuard<'_, Session> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the session's recording. Held only inside [`Recording`]'s own short methods, so a
+    /// guard dropped anywhere can always take it.
+    pub fn recording(&self) -> MutexGuard<'_, Recording> {
+        self.recording
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Woken whenever an exchange of this session is recorded.
+    pub fn recorded(&self) -> &Notify {
+        &self.recorded
+    }
+
+    /// Notes activity now.
+    pub fn touch(&self) {
+        *self
+            .last_used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+    }
+
+    /// How long the session has been idle: zero while a call is in flight.
+    pub fn idle_for(&self) -> Duration {
+        if self.recording().in_flight() > 0 {
+            return Duration::ZERO;
+        }
+        self.last_used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .elapsed()
     }
 }

@@ -98,6 +98,56 @@ fn an_unreachable_target_exits_3_and_still_writes_junit() {
     }
 }
 
+/// Finding 3: `--client-name "Acme POS"` with the default reference client printed a
+/// certificate for Acme POS although only mpcert's own client ran.
+#[test]
+fn the_reference_client_cannot_be_certified_under_another_name() {
+    let output = mpcert(&[
+        "run",
+        "--time-scale",
+        "0.01",
+        "--client-name",
+        "Acme POS",
+        "--client-version",
+        "3.4.0",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(!stdout.contains("certified"), "{stdout}");
+    assert!(
+        stderr.contains("--client-name") && stderr.contains("reference client is mpcert's own"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_passing_run_prints_its_certificate_as_one_line_of_json() {
+    let output = mpcert(&["run", "--time-scale", "0.01", "--client-version", "3.4.0"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("certified: "))
+        .unwrap_or_else(|| panic!("no certificate line: {stdout}"));
+    assert!(
+        line.starts_with("certified: mpcert reference client 3.4 for onboarding"),
+        "{line}"
+    );
+    let json = line
+        .split_once("certificate: ")
+        .map(|(_, json)| json)
+        .unwrap_or_else(|| panic!("no JSON on {line}"));
+    let certificate: mpcert::report::Certificate =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(certificate.client_name, "mpcert reference client");
+    assert_eq!(
+        certificate.adapter.kind,
+        mpcert::report::AdapterKind::Reference
+    );
+    assert_eq!(certificate.time_scale, 0.01);
+}
+
 #[test]
 fn bad_flags_name_the_flag_and_exit_2() {
     for (args, flag) in [
@@ -112,6 +162,18 @@ fn bad_flags_name_the_flag_and_exit_2() {
             "--junit",
         ),
         (vec!["run", "--bogus"], "--bogus"),
+        (
+            vec!["run", "--service-token-file", "/nonexistent/token"],
+            "--service-token-file",
+        ),
+        (
+            vec!["serve", "--token-file", "/nonexistent/token"],
+            "--token-file",
+        ),
+        (
+            vec!["serve", "--session-idle-timeout", "0"],
+            "--session-idle-timeout",
+        ),
     ] {
         let output = mpcert(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -5,8 +5,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use mpcert::client::reference::Conduct;
 use mpcert::config::Target;
-use mpcert::report::Verdict;
 use mpcert::report::json;
+use mpcert::report::{
+    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, Verdict,
+};
+use mpcert::service::ServiceOptions;
 
 use crate::support::{case, config, read, run};
 
@@ -26,8 +29,13 @@ async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
     let Some(certificate) = &outcome.report.certificate else {
         panic!("the selected cases passed");
     };
+    let certified: Vec<&str> = certificate
+        .categories
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
     assert_eq!(
-        certificate.categories,
+        certified,
         vec!["onboarding"],
         "payments was only partly run"
     );
@@ -40,9 +48,12 @@ async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
 
 #[tokio::test]
 async fn a_standalone_service_is_driven_through_its_session_api() {
-    let service = mpcert::service::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), 0.01)
-        .await
-        .unwrap_or_else(|e| panic!("start: {e}"));
+    let service = mpcert::service::start(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ServiceOptions::new(0.01),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("start: {e}"));
     let mut config = config(Conduct::default(), None);
     config.target = Target::Service(service.url());
     config.time_scale = 1.0;
@@ -62,12 +73,44 @@ async fn a_passing_run_earns_a_certificate_for_its_major_minor_version() {
     let Some(certificate) = outcome.report.certificate else {
         panic!("a correct client is certified");
     };
+    assert_eq!(certificate.client_name, REFERENCE_CLIENT_NAME);
     assert_eq!(certificate.client_version, "2.1.0");
     assert_eq!(certificate.certified_version, "2.1");
-    assert_eq!(certificate.categories, vec!["onboarding", "payments"]);
     assert_eq!(
-        certificate.cases.len(),
-        crate::support::builtin_case_count()
+        certificate.adapter,
+        AdapterInfo {
+            kind: AdapterKind::Reference,
+            command_digest: None
+        }
+    );
+    let builtin = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        certificate.catalogue,
+        CatalogueProvenance::builtin(&builtin.digest)
+    );
+    assert_eq!(
+        certificate.catalogue.tool_version.as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(certificate.time_scale, crate::support::FAST);
+    assert_eq!(certificate.merchant_vat, "DK90000028");
+    assert_eq!(certificate.tool_version, env!("CARGO_PKG_VERSION"));
+    let certified: Vec<(&str, usize)> = certificate
+        .categories
+        .iter()
+        .map(|c| (c.id.as_str(), c.cases))
+        .collect();
+    let expected: Vec<(&str, usize)> = builtin
+        .categories
+        .iter()
+        .map(|c| (c.header.id.as_str(), c.cases.len()))
+        .collect();
+    assert_eq!(certified, expected);
+    assert!(uuid::Uuid::parse_str(&certificate.session_id).is_ok());
+    let issued = &certificate.issued_at;
+    assert!(
+        issued.len() >= 20 && issued.as_bytes()[10] == b'T' && issued.ends_with('Z'),
+        "issuedAt is RFC 3339 UTC: {issued}"
     );
 }
 

@@ -9,7 +9,7 @@ use mpcert::client::ClientSpec;
 use mpcert::client::reference::Conduct;
 use mpcert::config::{CatalogueSource, RunConfig, Target};
 use mpcert::driver::Silent;
-use mpcert::report::{CaseReport, RunReport, Verdict};
+use mpcert::report::{CaseReport, REFERENCE_CLIENT_NAME, RunReport, Verdict};
 use tokio::sync::watch;
 
 /// The time scale tests run at.
@@ -23,8 +23,9 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         cases: Vec::new(),
         client: ClientSpec::Reference(conduct),
         client_version: "2.1.0".into(),
-        client_name: "test till".into(),
+        client_name: REFERENCE_CLIENT_NAME.into(),
         target: Target::Embedded,
+        service_token: None,
         time_scale: FAST,
         junit,
         report: None,

@@ -3,13 +3,16 @@
 
 use serde_json::{Value, json};
 
-use crate::catalogue::Case;
+use std::sync::Arc;
+
 use crate::catalogue::model::{BackendScript, CustomerScript};
+use crate::catalogue::{Case, Catalogue, Category, CategoryHeader, LocatedCase, Location, Step};
 use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
 use crate::pos::{ApiError, Endpoint, PaymentStatus};
+use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
+use crate::service::arm;
 use crate::service::clock::Clock;
-use crate::service::script;
-use crate::service::session::{CaseScript, Session, SessionRequest};
+use crate::service::session::{Identity, Session, SessionHandle};
 
 use super::{ApiAnswer, ApiRequest, payments, pointofsales, query};
 
@@ -23,20 +26,82 @@ pub(crate) const OTHER_VAT: &str = "DK12345678";
 /// The id of the armed case in [`armed_session`].
 pub(crate) const CASE: &str = "payments/payment-complete";
 
-/// A fresh session on the certification merchant at time scale 1, with `cases` selected.
-pub(crate) fn session_with(cases: Vec<CaseScript>) -> Session {
-    let request = SessionRequest {
-        client_name: "fixture till".to_string(),
-        client_version: "1.0.0".to_string(),
-        categories: Vec::new(),
-        cases,
-    };
-    Session::new(request, VAT, Clock::new(1.0))
+/// A catalogue holding `cases`, each under its full id (`category/case`).
+pub(crate) fn catalogue_of(cases: Vec<(&str, Case)>) -> Catalogue {
+    let mut categories: Vec<Category> = Vec::new();
+    for (full_id, mut case) in cases {
+        let (category, id) = full_id.split_once('/').unwrap_or(("payments", full_id));
+        case.id = id.to_string();
+        let located = LocatedCase {
+            case,
+            location: Location {
+                file: format!("cases/{category}.yaml"),
+                line: 1,
+                column: 1,
+            },
+        };
+        match categories.iter_mut().find(|c| c.header.id == category) {
+            Some(existing) => existing.cases.push(located),
+            None => categories.push(Category {
+                header: CategoryHeader {
+                    id: category.to_string(),
+                    title: category.to_string(),
+                    summary: "fixture".to_string(),
+                    mandatory: category == "onboarding",
+                },
+                file: format!("cases/{category}.yaml"),
+                cases: vec![located],
+            }),
+        }
+    }
+    Catalogue {
+        categories,
+        digest: "fixture".to_string(),
+        sources: Vec::new(),
+    }
+}
+
+/// A fresh session on the certification merchant at time scale 1, with `cases` in its
+/// catalogue and selected.
+pub(crate) fn session_with(cases: Vec<(&str, Case)>) -> Session {
+    let selected = cases.iter().map(|(id, _)| (*id).to_string()).collect();
+    Session::new(
+        Arc::new(catalogue_of(cases)),
+        selected,
+        VAT,
+        Clock::new(1.0),
+    )
 }
 
 /// A fresh session with nothing selected.
 pub(crate) fn session() -> Session {
     session_with(Vec::new())
+}
+
+/// A registered-style handle around a fresh session.
+pub(crate) fn handle() -> Arc<SessionHandle> {
+    let identity = Identity {
+        client_name: "fixture till".to_string(),
+        client_version: "1.0.0".to_string(),
+        adapter: AdapterInfo {
+            kind: AdapterKind::Exec,
+            command_digest: Some("0".repeat(64)),
+        },
+        catalogue: CatalogueProvenance::custom("fixture"),
+        merchant_vat: VAT.to_string(),
+    };
+    SessionHandle::create(identity, session()).handle
+}
+
+/// A plain case with these steps and backend.
+pub(crate) fn case(backend: BackendScript, steps: Vec<Step>) -> Case {
+    Case {
+        id: String::new(),
+        title: "Fixture".into(),
+        summary: "A fixture case.".into(),
+        backend,
+        steps,
+    }
 }
 
 /// A session with [`CASE`] armed, whose simulated customer walks each new payment through
@@ -52,18 +117,8 @@ pub(crate) fn armed_session(
         }),
         ..BackendScript::default()
     };
-    let case = Case {
-        id: "scripted".into(),
-        title: "Scripted".into(),
-        summary: "A case with a scripted customer.".into(),
-        backend,
-        steps: Vec::new(),
-    };
-    let mut session = session_with(vec![CaseScript {
-        id: CASE.to_string(),
-        case,
-    }]);
-    script::arm(&mut session, CASE).map_err(|e| e.to_string())?;
+    let mut session = session_with(vec![(CASE, case(backend, Vec::new()))]);
+    arm::arm(&mut session, CASE).map_err(|e| e.to_string())?;
     Ok(session)
 }
 
@@ -184,6 +239,7 @@ pub(crate) fn set_status(
     status: PaymentStatus,
 ) -> Result<(), String> {
     let payment = session
+        .world_mut()
         .payments
         .get_mut(payment_id)
         .ok_or_else(|| format!("no payment {payment_id}"))?;
@@ -194,6 +250,7 @@ pub(crate) fn set_status(
 /// The state a payment is in.
 pub(crate) fn status_of(session: &Session, payment_id: &str) -> Result<PaymentStatus, String> {
     session
+        .world()
         .payments
         .get(payment_id)
         .map(|p| p.status)

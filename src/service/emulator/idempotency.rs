@@ -4,7 +4,8 @@
 //! error stays free (inferred). Bodies are compared as parsed JSON, not as bytes (inferred).
 
 use crate::pos::{ApiError, ErrorCode};
-use crate::service::session::{IdempotencyRecord, Session};
+use crate::service::session::Session;
+use crate::service::world::IdempotencyRecord;
 
 use super::ApiRequest;
 
@@ -18,7 +19,7 @@ pub fn lookup(
     key: &str,
     request: &ApiRequest<'_>,
 ) -> Result<Option<serde_json::Value>, ApiError> {
-    match session.idempotency.get(key) {
+    match session.world().idempotency.get(key) {
         None => Ok(None),
         Some(record) if record.endpoint == request.endpoint && record.body == parsed(request) => {
             Ok(Some(record.answer.clone()))
@@ -39,7 +40,7 @@ pub fn bind(
         body: parsed(request),
         answer,
     };
-    session.idempotency.insert(key, record);
+    session.world_mut().idempotency.insert(key, record);
 }
 
 #[cfg(test)]
@@ -137,9 +138,9 @@ mod tests {
         headers
     }
 
-    fn grant(session: &Session) -> TokenGrant {
+    fn grant() -> TokenGrant {
         TokenGrant {
-            session_id: session.id.clone(),
+            session_id: "fixture".to_string(),
             expires_virtual_ms: f64::MAX,
             merchant_vat_claim: None,
         }
@@ -149,7 +150,7 @@ mod tests {
     fn a_replayed_initiate_creates_nothing_new() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        let grant = grant(&session);
+        let grant = grant();
         let call =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-1", json!(100)));
         let first = json_of(process(
@@ -165,12 +166,12 @@ mod tests {
             &call.request(),
         ))?;
         assert_eq!(first, again);
-        assert_eq!(session.payments.len(), 1);
+        assert_eq!(session.world().payments.len(), 1);
         let other =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-2", json!(100)));
         let refused = process(&mut session, &grant, &headers("key-1"), &other.request());
         assert_eq!(code(&refused), Some("1306"));
-        assert_eq!(session.payments.len(), 1);
+        assert_eq!(session.world().payments.len(), 1);
         Ok(())
     }
 
@@ -178,7 +179,7 @@ mod tests {
     fn a_key_whose_call_was_refused_stays_free() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        let grant = grant(&session);
+        let grant = grant();
         let first =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-1", json!(100)));
         let id = text(
@@ -194,8 +195,8 @@ mod tests {
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-2", json!(100)));
         let refused = process(&mut session, &grant, &headers("key-2"), &blocked.request());
         assert_eq!(code(&refused), Some("1301"));
-        assert!(!session.idempotency.contains_key("key-2"));
-        if let Some(payment) = session.payments.get_mut(&id) {
+        assert!(!session.world().idempotency.contains_key("key-2"));
+        if let Some(payment) = session.world_mut().payments.get_mut(&id) {
             payment.status = crate::pos::PaymentStatus::CancelledByClient;
         }
         let retried =
@@ -207,7 +208,7 @@ mod tests {
             &retried.request(),
         ))?;
         assert_ne!(text(&answer, "paymentId")?, id);
-        assert_eq!(session.payments.len(), 2);
+        assert_eq!(session.world().payments.len(), 2);
         Ok(())
     }
 }

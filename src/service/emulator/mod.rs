@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Response};
 use crate::catalogue::model::FaultReply;
 use crate::pos::{ApiError, Endpoint, ErrorCode};
 
+use super::access;
 use super::recorder::{Arrival, ExchangeGuard};
 use super::registry::{Shared, TokenGrant};
 use super::session::Session;
@@ -61,26 +62,25 @@ pub async fn handle(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| uri.path().to_string());
-    let (mut guard, grant, fault, clock) = {
-        let mut registry = state.lock();
-        let Some(grant) = auth::grant_for(&mut registry, &headers) else {
-            return StatusCode::UNAUTHORIZED.into_response();
-        };
-        let Some(session) = registry.sessions.get_mut(&grant.session_id) else {
-            return StatusCode::UNAUTHORIZED.into_response();
-        };
-        let arrival = Arrival {
-            method: method.as_str(),
-            path: &path_and_query,
-            headers: &headers,
-            body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
-            endpoint: Some(endpoint.to_string()),
-            resource_id: resource_id.clone(),
-        };
-        let guard = ExchangeGuard::open(state.clone(), session, arrival);
-        let fault = session.take_fault(endpoint);
-        (guard, grant, fault, session.clock)
+    let Some((grant, session)) = access::bearer(&headers).and_then(|token| state.grant(token))
+    else {
+        return StatusCode::UNAUTHORIZED.into_response();
     };
+    session.touch();
+    let clock = session.clock();
+    let (attribution, fault) = {
+        let mut state = session.state();
+        (state.attribution(), state.take_fault(endpoint))
+    };
+    let arrival = Arrival {
+        method: method.as_str(),
+        path: &path_and_query,
+        headers: &headers,
+        body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
+        endpoint: Some(endpoint.to_string()),
+        resource_id: resource_id.clone(),
+    };
+    let mut guard = ExchangeGuard::open(session.clone(), arrival, attribution);
     guard.set_fault(fault);
     let v2 = endpoint.uses_error_v2();
     if fault == Some(FaultReply::Err500) {
@@ -93,13 +93,7 @@ pub async fn handle(
         query: query::parse(uri.query().unwrap_or_default()),
         body: &body,
     };
-    let answer = {
-        let mut registry = state.lock();
-        match registry.sessions.get_mut(&grant.session_id) {
-            Some(session) => process(session, &grant, &headers, &request),
-            None => Err(ApiError::Unauthorized),
-        }
-    };
+    let answer = process(&mut session.state(), &grant, &headers, &request);
     if fault == Some(FaultReply::Hold200) {
         tokio::time::sleep(clock.hold()).await;
     }
@@ -124,8 +118,8 @@ fn process(
             return Ok(Some(replay));
         }
     }
-    let vat =
-        headers::effective_vat(headers, grant).unwrap_or_else(|| session.merchant_vat.clone());
+    let vat = headers::effective_vat(headers, grant)
+        .unwrap_or_else(|| session.merchant_vat().to_string());
     let answer = dispatch(session, &vat, request)?;
     if let (Some(key), Some(body)) = (key, &answer) {
         idempotency::bind(session, key, request, body.clone());

@@ -7,8 +7,9 @@ use serde_json::json;
 use crate::pos::dto::{InitiatePaymentRequest, PaymentCaptureRequest, QueryPaymentResponse};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode, PaymentStatus};
-use crate::service::script;
-use crate::service::session::{Payment, Session};
+use crate::service::customer;
+use crate::service::session::Session;
+use crate::service::world::Payment;
 
 use super::{ApiAnswer, ApiRequest, parse_body, query};
 
@@ -38,18 +39,19 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: InitiatePaymentRequest = parse_body(request.body)?;
     check(&body)?;
     let pos_id = body.pos_id.to_ascii_lowercase();
-    match session.points_of_sale.get(&pos_id) {
+    match session.world().points_of_sale.get(&pos_id) {
         Some(pos) if !pos.deleted => {}
         _ => return Err(ErrorCode::PosNotFound.into()),
     }
     if session
+        .world()
         .payments
         .values()
         .any(|p| p.pos_id == pos_id && p.status.is_active())
     {
         return Err(ErrorCode::PaymentActive.into());
     }
-    let (customer, partial_capture_possible, case) = match &session.current {
+    let (customer, partial_capture_possible, case) = match session.armed() {
         Some(current) => (
             current.customer.as_ref().map(|c| c.payment.clone()),
             current
@@ -61,7 +63,7 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         None => (None, false, None),
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let created_seq = session.next_created_seq();
+    let created_seq = session.world_mut().next_created_seq();
     let payment = Payment {
         id: id.clone(),
         pos_id,
@@ -77,10 +79,10 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         customer,
         polls: 0,
         created_in_case: case,
-        created_virtual_ms: session.clock.virtual_ms(),
+        created_virtual_ms: session.clock().virtual_ms(),
         created_seq,
     };
-    session.payments.insert(id.clone(), payment);
+    session.world_mut().payments.insert(id.clone(), payment);
     Ok(Some(json!({ "paymentId": id })))
 }
 
@@ -90,15 +92,20 @@ fn find_mut<'a>(
 ) -> Result<&'a mut Payment, ApiError> {
     request
         .resource_id
-        .and_then(|id| session.payments.get_mut(&id.to_ascii_lowercase()))
+        .and_then(|id| {
+            session
+                .world_mut()
+                .payments
+                .get_mut(&id.to_ascii_lowercase())
+        })
         .ok_or(ApiError::NotFound)
 }
 
 /// `GET /payments/{paymentid}`.
 pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
-    let poll_delay = session.clock.poll_delay_ms();
+    let poll_delay = session.clock().poll_delay_ms();
     let payment = find_mut(session, request)?;
-    script::advance_on_poll(payment);
+    customer::advance_on_poll(payment);
     let customer_seen = !matches!(
         payment.status,
         PaymentStatus::Initiated | PaymentStatus::Prepared
@@ -153,6 +160,7 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
         return Err(ErrorCode::PaymentFilterTooWide.into());
     }
     let mut hits: Vec<&Payment> = session
+        .world()
         .payments
         .values()
         .filter(|p| pos_id.as_deref().is_none_or(|id| p.pos_id == id))
@@ -167,6 +175,7 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
     if let Some(order_id) = order_id {
         // An order id resolves to the latest payment with that order id only.
         let latest = session
+            .world()
             .payments
             .values()
             .filter(|p| p.order_id == order_id)
@@ -288,7 +297,11 @@ mod tests {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
         let id = new_payment(&mut session, &pos, "order-1")?;
-        let payment = session.payments.get(&id).ok_or("payment not stored")?;
+        let payment = session
+            .world()
+            .payments
+            .get(&id)
+            .ok_or("payment not stored")?;
         assert_eq!(payment.status, PaymentStatus::Initiated);
         assert_eq!(payment.pos_id, pos);
         assert_eq!(payment.amount, Some(100.0));
@@ -315,7 +328,7 @@ mod tests {
             let answer = initiate(&mut session, &payment_body(&pos, "order-1", amount.clone()));
             assert_eq!(code(&answer), Some("1102"), "amount {amount}");
         }
-        assert!(session.payments.is_empty());
+        assert!(session.world().payments.is_empty());
         Ok(())
     }
 
@@ -356,7 +369,7 @@ mod tests {
         );
         assert_eq!(code(&answer), Some("1000"));
         let pos = new_pos(&mut session, "till-1")?;
-        if let Some(record) = session.points_of_sale.get_mut(&pos) {
+        if let Some(record) = session.world_mut().points_of_sale.get_mut(&pos) {
             record.deleted = true;
         }
         let answer = initiate(&mut session, &payment_body(&pos, "order-1", json!(10)));
@@ -371,7 +384,7 @@ mod tests {
         let body = payment_body(&pos.to_ascii_uppercase(), "order-1", json!(10));
         let id = text(&json_of(initiate(&mut session, &body))?, "paymentId")?;
         assert_eq!(
-            session.payments.get(&id).map(|p| p.pos_id.clone()),
+            session.world().payments.get(&id).map(|p| p.pos_id.clone()),
             Some(pos)
         );
         Ok(())
@@ -404,7 +417,11 @@ mod tests {
         let mut session = armed_session(vec![PaymentStatus::IssuedToUser], true)?;
         let pos = new_pos(&mut session, "till-1")?;
         let id = new_payment(&mut session, &pos, "order-1")?;
-        let payment = session.payments.get(&id).ok_or("payment not stored")?;
+        let payment = session
+            .world()
+            .payments
+            .get(&id)
+            .ok_or("payment not stored")?;
         assert_eq!(
             payment.created_in_case.as_deref(),
             Some(crate::service::emulator::fixtures::CASE)
@@ -585,11 +602,11 @@ mod tests {
         let (mut session, id) = with_payment(PaymentStatus::Reserved)?;
         assert_eq!(code(&capture_of(&mut session, &id, 60.0)), Some("1308"));
         assert_eq!(status_of(&session, &id)?, PaymentStatus::Reserved);
-        if let Some(payment) = session.payments.get_mut(&id) {
+        if let Some(payment) = session.world_mut().payments.get_mut(&id) {
             payment.partial_capture_possible = true;
         }
         assert_eq!(capture_of(&mut session, &id, 60.0), Ok(None));
-        let payment = session.payments.get(&id).ok_or("payment gone")?;
+        let payment = session.world().payments.get(&id).ok_or("payment gone")?;
         assert_eq!(payment.status, PaymentStatus::Captured);
         assert_eq!(payment.captured_amount, Some(60.0));
         Ok(())
@@ -617,7 +634,7 @@ mod tests {
         assert_eq!(capture_of(&mut session, &id, 100.0), Ok(None));
         assert_eq!(capture_of(&mut session, &id, 100.0), Ok(None));
         assert_eq!(code(&capture_of(&mut session, &id, 90.0)), Some("1307"));
-        let payment = session.payments.get(&id).ok_or("payment gone")?;
+        let payment = session.world().payments.get(&id).ok_or("payment gone")?;
         assert_eq!(payment.captured_amount, Some(100.0));
         Ok(())
     }

@@ -7,7 +7,8 @@ use serde_json::json;
 use crate::pos::dto::{CreatePosRequest, PosResponse};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode};
-use crate::service::session::{PointOfSale, Session};
+use crate::service::session::Session;
+use crate::service::world::PointOfSale;
 
 use super::stores::{cert_store, owns_cert_store};
 use super::{ApiAnswer, ApiRequest, parse_body, query};
@@ -49,7 +50,13 @@ pub fn create(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> Api
     if !owns_cert_store(vat) {
         return Err(ErrorCode::StoreOfOtherMerchant.into());
     }
-    let active = || session.points_of_sale.values().filter(|p| !p.deleted);
+    let active = || {
+        session
+            .world()
+            .points_of_sale
+            .values()
+            .filter(|p| !p.deleted)
+    };
     if active().any(|p| p.merchant_pos_id == body.merchant_pos_id) {
         return Err(ErrorCode::MerchantPosIdTaken.into());
     }
@@ -59,7 +66,7 @@ pub fn create(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> Api
         }
     }
     let id = uuid::Uuid::new_v4().to_string();
-    let created_seq = session.next_created_seq();
+    let created_seq = session.world_mut().next_created_seq();
     let pos = PointOfSale {
         id: id.clone(),
         merchant_pos_id: body.merchant_pos_id,
@@ -74,7 +81,7 @@ pub fn create(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> Api
         deleted: false,
         created_seq,
     };
-    session.points_of_sale.insert(id.clone(), pos);
+    session.world_mut().points_of_sale.insert(id.clone(), pos);
     Ok(Some(json!({ "posId": id })))
 }
 
@@ -87,6 +94,7 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
         return Err(ErrorCode::PosFilterTooWide.into());
     }
     let mut hits: Vec<&PointOfSale> = session
+        .world()
         .points_of_sale
         .values()
         .filter(|p| !p.deleted)
@@ -102,7 +110,7 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
 fn find<'a>(session: &'a Session, request: &ApiRequest<'_>) -> Option<&'a PointOfSale> {
     request
         .resource_id
-        .and_then(|id| session.points_of_sale.get(&id.to_ascii_lowercase()))
+        .and_then(|id| session.world().points_of_sale.get(&id.to_ascii_lowercase()))
 }
 
 /// `GET /pointofsales/{posid}`.
@@ -130,7 +138,7 @@ pub fn delete(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     let id = find(session, request)
         .map(|p| p.id.clone())
         .ok_or(ApiError::NotFound)?;
-    if let Some(pos) = session.points_of_sale.get_mut(&id) {
+    if let Some(pos) = session.world_mut().points_of_sale.get_mut(&id) {
         pos.deleted = true;
     }
     Ok(None)
@@ -229,7 +237,7 @@ mod tests {
             let answer = create_pos(&mut session, &with(field, value.clone()));
             assert_eq!(code(&answer), Some(expected), "{field} = {value}");
         }
-        assert!(session.points_of_sale.is_empty());
+        assert!(session.world().points_of_sale.is_empty());
     }
 
     #[test]
@@ -299,7 +307,7 @@ mod tests {
             code(&create(&mut session, OTHER_VAT, &call.request())),
             Some("1403")
         );
-        assert!(session.points_of_sale.is_empty());
+        assert!(session.world().points_of_sale.is_empty());
     }
 
     #[test]

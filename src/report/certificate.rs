@@ -1,0 +1,151 @@
+//! The certificate and what it is made of: which client (name, version, how it was operated),
+//! which catalogue (built-in with mpcert's version, or custom, by digest), at which time scale,
+//! for which merchant, by which mpcert, and which categories with how many cases. Release gates
+//! trust this document, so it states exactly what was proven. It is data; the service issues it.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The name the reference client is certified under, whatever a run declares.
+pub const REFERENCE_CLIENT_NAME: &str = "mpcert reference client";
+
+/// How the client under test was operated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdapterKind {
+    /// mpcert's own reference client.
+    Reference,
+    /// An integrator's client started as a command (driver protocol over stdin/stdout).
+    Exec,
+    /// An integrator's client reached over HTTP (driver protocol per POST).
+    Http,
+}
+
+impl AdapterKind {
+    /// The kind's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdapterKind::Reference => "reference",
+            AdapterKind::Exec => "exec",
+            AdapterKind::Http => "http",
+        }
+    }
+}
+
+/// The adapter of a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AdapterInfo {
+    /// Its kind.
+    pub kind: AdapterKind,
+    /// SHA-256 of the client command or URL, hex (absent for the reference client).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_digest: Option<String>,
+}
+
+/// Where a catalogue came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CatalogueSourceKind {
+    /// Compiled into mpcert.
+    Builtin,
+    /// Supplied with `--cases DIR`.
+    Custom,
+}
+
+/// Which catalogue a run used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogueProvenance {
+    /// Built-in or custom.
+    pub source: CatalogueSourceKind,
+    /// SHA-256 over every file's name and content, hex.
+    pub digest: String,
+    /// The mpcert version whose built-in catalogue it is (absent for a custom one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_version: Option<String>,
+}
+
+impl CatalogueProvenance {
+    /// The built-in catalogue of this mpcert.
+    pub fn builtin(digest: &str) -> Self {
+        CatalogueProvenance {
+            source: CatalogueSourceKind::Builtin,
+            digest: digest.to_string(),
+            tool_version: Some(env!("CARGO_PKG_VERSION").to_string()),
+        }
+    }
+
+    /// A custom catalogue.
+    pub fn custom(digest: &str) -> Self {
+        CatalogueProvenance {
+            source: CatalogueSourceKind::Custom,
+            digest: digest.to_string(),
+            tool_version: None,
+        }
+    }
+
+    /// Whether it is a custom catalogue.
+    pub fn is_custom(&self) -> bool {
+        self.source == CatalogueSourceKind::Custom
+    }
+}
+
+impl fmt::Display for CatalogueProvenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.source, &self.tool_version) {
+            (CatalogueSourceKind::Builtin, Some(version)) => {
+                write!(
+                    f,
+                    "built-in catalogue of mpcert {version} ({})",
+                    self.digest
+                )
+            }
+            (CatalogueSourceKind::Builtin, None) => {
+                write!(f, "built-in catalogue ({})", self.digest)
+            }
+            (CatalogueSourceKind::Custom, _) => write!(f, "custom catalogue {}", self.digest),
+        }
+    }
+}
+
+/// A certified category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertifiedCategory {
+    /// Category id.
+    pub id: String,
+    /// How many cases it has; every one passed.
+    pub cases: usize,
+}
+
+/// The certificate a session earns (the website's Approval step): issued only when every
+/// selected case has exactly one final verdict, passed, with every step run and judged, and the
+/// mandatory category is among the certified ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Certificate {
+    /// The client system's name.
+    pub client_name: String,
+    /// The full version that was tested.
+    pub client_version: String,
+    /// The Major.Minor the certificate covers (a Build change needs no recertification).
+    pub certified_version: String,
+    /// How the client was operated.
+    pub adapter: AdapterInfo,
+    /// The catalogue the cases came from.
+    pub catalogue: CatalogueProvenance,
+    /// The time scale the service ran at (1 is real time).
+    pub time_scale: f64,
+    /// The merchant the client acted for.
+    pub merchant_vat: String,
+    /// The mpcert that issued it.
+    pub tool_version: String,
+    /// The categories all of whose cases ran and passed, in catalogue order.
+    pub categories: Vec<CertifiedCategory>,
+    /// The session that earned it.
+    pub session_id: String,
+    /// RFC 3339 UTC time of issue.
+    pub issued_at: String,
+}

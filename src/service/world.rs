@@ -1,0 +1,119 @@
+//! The emulated PoS v10 world one session's calls see: its points of sale, payments and bound
+//! idempotency keys, with the creation counter that orders them. The emulator's resource
+//! handlers own its rules (state machines, one active payment per PoS); sessions never share a
+//! world.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
+use crate::pos::{Endpoint, PaymentStatus};
+
+/// A session's points of sale, payments and idempotency records.
+#[derive(Debug, Default)]
+pub struct World {
+    /// Points of sale by id.
+    pub points_of_sale: BTreeMap<String, PointOfSale>,
+    /// Payments by id.
+    pub payments: BTreeMap<String, Payment>,
+    /// Bound idempotency keys.
+    pub idempotency: HashMap<String, IdempotencyRecord>,
+    next_created: u64,
+}
+
+impl World {
+    /// The next creation order number for a PoS or payment.
+    pub fn next_created_seq(&mut self) -> u64 {
+        self.next_created += 1;
+        self.next_created
+    }
+
+    /// The session's PoS: the most recently created one that is not deleted.
+    pub fn session_pos(&self) -> Option<&PointOfSale> {
+        self.points_of_sale
+            .values()
+            .filter(|p| !p.deleted)
+            .max_by_key(|p| p.created_seq)
+    }
+
+    /// Cancels every payment still active, as MobilePay does between cases.
+    pub fn cancel_active_payments(&mut self) {
+        for payment in self.payments.values_mut() {
+            if payment.status.is_active() {
+                payment.status = PaymentStatus::CancelledByMobilePay;
+            }
+        }
+    }
+}
+
+/// A point of sale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointOfSale {
+    /// Its id.
+    pub id: String,
+    /// The merchant's own id.
+    pub merchant_pos_id: String,
+    /// Its store.
+    pub store_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its beacon id.
+    pub beacon_id: String,
+    /// Its callback alias.
+    pub callback_alias: Option<String>,
+    /// Supported beacon types.
+    pub supported_beacon_types: Vec<BeaconType>,
+    /// No check-in before a payment exists.
+    pub require_payment_before_checkin: bool,
+    /// Deleted PoSes keep their record so a repeated DELETE can be answered.
+    pub deleted: bool,
+    /// Creation order within the session.
+    pub created_seq: u64,
+}
+
+/// A payment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payment {
+    /// Its id.
+    pub id: String,
+    /// Its PoS.
+    pub pos_id: String,
+    /// The merchant's order id.
+    pub order_id: String,
+    /// The amount (`None` until a prepared payment is readied).
+    pub amount: Option<f64>,
+    /// The currency.
+    pub currency_code: Option<CurrencyCode>,
+    /// Card restrictions.
+    pub restrictions: Option<PaymentRestrictions>,
+    /// Portal label.
+    pub merchant_payment_label: Option<String>,
+    /// Planned capture delay.
+    pub planned_capture_delay: Option<PlannedCaptureDelay>,
+    /// Current state.
+    pub status: PaymentStatus,
+    /// The amount captured, once captured.
+    pub captured_amount: Option<f64>,
+    /// Whether a reservation allows partial capture.
+    pub partial_capture_possible: bool,
+    /// The simulated customer's script, for payments started during a scripted case.
+    pub customer: Option<Vec<PaymentStatus>>,
+    /// How many times the client has polled this payment.
+    pub polls: usize,
+    /// The case during which the payment was created (`None` for seeded payments).
+    pub created_in_case: Option<String>,
+    /// Virtual milliseconds at creation.
+    pub created_virtual_ms: f64,
+    /// Creation order within the session.
+    pub created_seq: u64,
+}
+
+/// A bound idempotency key: the request it was first used for and the answer to replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRecord {
+    /// The endpoint it was used on.
+    pub endpoint: Endpoint,
+    /// The request body, parsed.
+    pub body: serde_json::Value,
+    /// The answer body to replay.
+    pub answer: serde_json::Value,
+}
