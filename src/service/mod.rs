@@ -8,6 +8,7 @@
 pub mod api;
 pub mod clock;
 pub mod emulator;
+pub mod pacing;
 pub mod recorder;
 pub mod registry;
 pub mod script;

@@ -160,6 +160,8 @@ pub struct Session {
     pub merchant_vat: String,
     /// The session's clock.
     pub clock: Clock,
+    /// Draws the `pollDelayInMs` of the session's polls.
+    pub pacer: super::pacing::PollPacer,
     /// Armed case.
     pub current: Option<ActiveCase>,
     /// Points of sale by id.
@@ -189,6 +191,7 @@ impl Session {
             client_secret: Secret::new(uuid::Uuid::new_v4().simple().to_string()),
             merchant_vat: merchant_vat.to_string(),
             clock,
+            pacer: super::pacing::PollPacer::new(uuid::Uuid::new_v4().as_u64_pair().0),
             current: None,
             points_of_sale: BTreeMap::new(),
             payments: BTreeMap::new(),

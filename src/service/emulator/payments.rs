@@ -96,7 +96,7 @@ fn find_mut<'a>(
 
 /// `GET /payments/{paymentid}`.
 pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
-    let poll_delay = session.clock.poll_delay_ms();
+    let poll_delay = session.pacer.next_delay_ms(&session.clock);
     let payment = find_mut(session, request)?;
     script::advance_on_poll(payment);
     let customer_seen = !matches!(
@@ -238,6 +238,7 @@ mod tests {
         Call, TestResult, armed_session, code, initiate, json_of, new_payment, new_pos,
         payment_body, session, set_status, status_of, text,
     };
+    use crate::service::pacing::PollPacer;
 
     const UNKNOWN_POS: &str = "6b1e7c55-2f0a-4f3e-a1d4-0c9b8e7f6a21";
 
@@ -440,7 +441,6 @@ mod tests {
         let reserved = query_payment(&mut session, &id)?;
         assert_eq!(text(&reserved, "status")?, "Reserved");
         assert_eq!(reserved.get("partialCapturePossible"), Some(&json!(true)));
-        assert_eq!(reserved.get("pollDelayInMs"), Some(&json!(1000)));
         assert!(reserved.get("paymentExpiresAt").is_some());
         assert_eq!(capture_of(&mut session, &id, 100.0), Ok(None));
         let captured = query_payment(&mut session, &id)?;
@@ -449,6 +449,19 @@ mod tests {
             captured.get("partialCapturePossible").is_none(),
             "{captured}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn each_poll_announces_the_next_delay_of_the_session_pacer() -> TestResult {
+        let (mut session, id) = with_payment(PaymentStatus::Initiated)?;
+        session.pacer = PollPacer::new(42);
+        let mut expected = PollPacer::new(42);
+        for _ in 0..6 {
+            let answer = query_payment(&mut session, &id)?;
+            let delay = expected.next_delay_ms(&session.clock);
+            assert_eq!(answer.get("pollDelayInMs"), Some(&json!(delay)));
+        }
         Ok(())
     }
 
