@@ -53,6 +53,8 @@ pub struct Conduct {
     pub fresh_key_on_retry: bool,
     /// Polls again immediately, ignoring `pollDelayInMs` (breaks B9).
     pub ignore_poll_delay: bool,
+    /// Never reads `pollDelayInMs`: polls at the fixed, scaled 1 s default interval (breaks B9).
+    pub fixed_poll_interval: bool,
     /// Never sends `X-MobilePay-Client-System-Version` (breaks B15).
     pub omit_version_header: bool,
     /// No timeout on POST/DELETE: waits for a held answer (breaks B1).

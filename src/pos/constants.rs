@@ -24,8 +24,13 @@ pub const CERT_BRAND_NAME: &str = "PoS Certification";
 /// Lifetime of an access token in seconds (documented).
 pub const TOKEN_LIFETIME_SECS: u64 = 3700;
 
-/// The `pollDelayInMs` the certification backend answers with, before time scaling (inferred).
-pub const POLL_DELAY_MS: u64 = 1000;
+/// The shortest `pollDelayInMs` the certification service announces, before time scaling
+/// (inferred): 1 s, as in the documented examples.
+pub const POLL_DELAY_MIN_MS: u64 = 1000;
+/// The longest `pollDelayInMs` the certification service announces, before time scaling
+/// (inferred). The service varies the delay between [`POLL_DELAY_MIN_MS`] and this, so a client
+/// that never reads it is caught.
+pub const POLL_DELAY_MAX_MS: u64 = 3000;
 /// How long a `hold200` fault holds its answer, before time scaling (inferred); longer than any
 /// documented client timeout.
 pub const HOLD_MS: u64 = 10_000;

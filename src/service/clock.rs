@@ -1,6 +1,7 @@
 //! The service's clock: real elapsed time since a session started, and the time scale that
 //! compresses every mandated delay (poll delays, held answers, error delays) so a certification
-//! can run in seconds. Virtual time is real time divided by the scale.
+//! can run in seconds. Virtual time is real time divided by the scale. The poll delays themselves
+//! are drawn by the session's pacer (`pacing`), which scales them with this clock.
 
 use std::time::{Duration, Instant};
 
@@ -42,12 +43,6 @@ impl Clock {
         Duration::from_secs_f64(virtual_ms as f64 * self.scale / 1000.0)
     }
 
-    /// The `pollDelayInMs` to announce: the mandated delay scaled, at least 1 ms.
-    pub fn poll_delay_ms(&self) -> u32 {
-        let scaled = (constants::POLL_DELAY_MS as f64 * self.scale).round();
-        scaled.clamp(1.0, f64::from(i32::MAX as u32)) as u32
-    }
-
     /// How long a `hold200` fault holds its answer, in real time.
     pub fn hold(&self) -> Duration {
         let real_ms = (constants::HOLD_MS as f64 * self.scale).max(constants::MIN_HOLD_REAL_MS);
@@ -67,10 +62,10 @@ mod tests {
     #[test]
     fn delays_scale_together() {
         let fast = Clock::new(0.01);
-        assert_eq!(fast.poll_delay_ms(), 10);
         assert_eq!(fast.err500_delay(), Duration::from_millis(3));
+        assert_eq!(fast.hold(), Duration::from_millis(400));
         let real = Clock::new(1.0);
-        assert_eq!(real.poll_delay_ms(), 1000);
+        assert_eq!(real.err500_delay(), Duration::from_millis(300));
         assert_eq!(real.hold(), Duration::from_secs(10));
     }
 
@@ -78,6 +73,5 @@ mod tests {
     fn holds_never_shrink_below_the_floor() {
         let fastest = Clock::new(0.001);
         assert_eq!(fastest.hold(), Duration::from_millis(400));
-        assert_eq!(fastest.poll_delay_ms(), 1);
     }
 }

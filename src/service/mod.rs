@@ -16,6 +16,7 @@ pub mod certify;
 pub mod clock;
 pub mod customer;
 pub mod emulator;
+pub mod pacing;
 pub mod recorder;
 pub mod registry;
 pub mod session;

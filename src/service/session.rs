@@ -19,6 +19,7 @@ use crate::secret::Secret;
 
 use super::access::SecretDigest;
 use super::clock::Clock;
+use super::pacing::PollPacer;
 use super::recorder::Recording;
 use super::world::World;
 
@@ -125,6 +126,7 @@ pub struct Session {
     selected: Vec<String>,
     merchant_vat: String,
     clock: Clock,
+    pacer: PollPacer,
     world: World,
     armed: Option<ArmedCase>,
     verdicts: Vec<(String, Verdict)>,
@@ -143,6 +145,7 @@ impl Session {
             selected,
             merchant_vat: merchant_vat.to_string(),
             clock,
+            pacer: PollPacer::new(uuid::Uuid::new_v4().as_u64_pair().0),
             world: World::default(),
             armed: None,
             verdicts: Vec::new(),
@@ -152,6 +155,11 @@ impl Session {
     /// The session's clock.
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    /// The `pollDelayInMs` to announce on the next poll, in real milliseconds.
+    pub fn next_poll_delay_ms(&mut self) -> u32 {
+        self.pacer.next_delay_ms(&self.clock)
     }
 
     /// The merchant the session acts for.

@@ -80,6 +80,17 @@ async fn ignoring_poll_delay_fails_the_complete_payment() {
 }
 
 #[tokio::test]
+async fn polling_at_a_fixed_interval_fails_the_complete_payment() {
+    // The customer needs three polls to reach Reserved; the service varies pollDelayInMs so at
+    // least one of the two waits it asks for is twice the client's fixed 1 s (scaled).
+    let conduct = Conduct {
+        fixed_poll_interval: true,
+        ..Conduct::default()
+    };
+    assert_caught(conduct, "payments/payment-complete", "poll-delay-respected").await;
+}
+
+#[tokio::test]
 async fn omitting_the_version_header_fails_the_first_case() {
     let conduct = Conduct {
         omit_version_header: true,

@@ -3,7 +3,8 @@
 //! `pollDelayInMs` it carried, across operations, so a capture's confirming read waits as long
 //! as the next poll of a running payment would. A poll goes out as soon as that delay has passed;
 //! a poll that times out or fails is simply polled again at the same pace (the last known delay,
-//! or the scaled default before one is known). An operation polls at most
+//! or the scaled default before one is known; a client that deliberately never reads the delay
+//! keeps that default). An operation polls at most
 //! [`MAX_POLLS_PER_OPERATION`] times. The last status seen of every payment is kept so the client
 //! never captures or cancels a payment it saw terminal.
 
@@ -130,11 +131,7 @@ impl ReferenceClient {
             match &outcome {
                 Attempt::Answered { status, body } if (200..300).contains(status) => {
                     let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                    let delay = body
-                        .get("pollDelayInMs")
-                        .and_then(Value::as_f64)
-                        .filter(|ms| ms.is_finite() && *ms >= 0.0)
-                        .map(|ms| Duration::from_secs_f64(ms / 1000.0));
+                    let delay = self.announced_delay(&body);
                     self.polls.record(&resource, delay, fallback);
                     return Ok(body);
                 }
@@ -156,6 +153,18 @@ impl ReferenceClient {
         reported(format!(
             "gave up polling {resource} after {MAX_POLLS_PER_OPERATION} polls in one operation; last poll: {last}"
         ))
+    }
+
+    /// The `pollDelayInMs` an answer names, unless the client deliberately never reads it (then
+    /// the pace stays at the scaled default).
+    fn announced_delay(&self, body: &Value) -> Option<Duration> {
+        if self.conduct.fixed_poll_interval {
+            return None;
+        }
+        body.get("pollDelayInMs")
+            .and_then(Value::as_f64)
+            .filter(|ms| ms.is_finite() && *ms >= 0.0)
+            .map(|ms| Duration::from_secs_f64(ms / 1000.0))
     }
 
     /// Polls the resource until its status no longer satisfies `keep_polling` (the first answer

@@ -1,5 +1,5 @@
 //! Tests of the operations against the scripted stub: poll pacing within and across operations
-//! (and ignoring it on purpose), the 409 `1301` clean-up sequence (and skipping it on purpose),
+//! (and ignoring it or polling at a fixed interval on purpose), the 409 `1301` clean-up sequence (and skipping it on purpose),
 //! settling only non-terminal payments, cancelling instead of an impossible partial capture,
 //! reconciling a taken merchantPosId, and the refund flow. Timing assertions are lower bounds;
 //! the only upper bound is a generous guard against hanging.
@@ -96,6 +96,31 @@ async fn ignoring_poll_delay_polls_at_once() -> TestResult {
     .await???;
     assert_eq!(paid["status"], "Reserved");
     assert_eq!(stub.on("GET /payments/p1").len(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_fixed_poll_interval_ignores_the_announced_delay() -> TestResult {
+    // Ten minutes between polls: a client that honoured it would trip the hang guard. At scale 1
+    // the fixed interval is the documented 1 s default.
+    let stub = walking_payment(&["Initiated", "Reserved"], 600_000).await?;
+    let mut client = stub.client(Conduct {
+        fixed_poll_interval: true,
+        ..Conduct::default()
+    })?;
+    let paid = tokio::time::timeout(
+        Duration::from_secs(60),
+        client.perform(Operation::Pay, &pay_params(json!({}))),
+    )
+    .await???;
+    assert_eq!(paid["status"], "Reserved");
+    let polls = stub.on("GET /payments/p1");
+    assert_eq!(polls.len(), 2);
+    let interval = polls[1].at.duration_since(polls[0].at);
+    assert!(
+        interval >= Duration::from_secs(1),
+        "polled after {interval:?}"
+    );
     Ok(())
 }
 

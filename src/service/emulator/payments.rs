@@ -103,7 +103,7 @@ fn find_mut<'a>(
 
 /// `GET /payments/{paymentid}`.
 pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
-    let poll_delay = session.clock().poll_delay_ms();
+    let poll_delay = session.next_poll_delay_ms();
     let payment = find_mut(session, request)?;
     customer::advance_on_poll(payment);
     let customer_seen = !matches!(
@@ -243,6 +243,7 @@ mod tests {
 
     use super::*;
     use crate::pos::Endpoint;
+    use crate::pos::constants::{POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS};
     use crate::service::emulator::fixtures::{
         Call, TestResult, armed_session, code, initiate, json_of, new_payment, new_pos,
         payment_body, session, set_status, status_of, text,
@@ -457,7 +458,6 @@ mod tests {
         let reserved = query_payment(&mut session, &id)?;
         assert_eq!(text(&reserved, "status")?, "Reserved");
         assert_eq!(reserved.get("partialCapturePossible"), Some(&json!(true)));
-        assert_eq!(reserved.get("pollDelayInMs"), Some(&json!(1000)));
         assert!(reserved.get("paymentExpiresAt").is_some());
         assert_eq!(capture_of(&mut session, &id, 100.0), Ok(None));
         let captured = query_payment(&mut session, &id)?;
@@ -466,6 +466,21 @@ mod tests {
             captured.get("partialCapturePossible").is_none(),
             "{captured}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn each_poll_announces_the_next_delay_of_the_session_pacer() -> TestResult {
+        let (mut session, id) = with_payment(PaymentStatus::Initiated)?;
+        let mut delays = Vec::new();
+        for _ in 0..6 {
+            let answer = query_payment(&mut session, &id)?;
+            let delay = answer.get("pollDelayInMs").and_then(Value::as_u64);
+            delays.push(delay.ok_or("no pollDelayInMs")?);
+        }
+        let (min, max) = (POLL_DELAY_MIN_MS, POLL_DELAY_MAX_MS);
+        assert!(delays.iter().all(|d| (min..=max).contains(d)), "{delays:?}");
+        assert!(delays.windows(2).any(|w| w[0] != w[1]), "{delays:?}");
         Ok(())
     }
 
