@@ -17,9 +17,9 @@ use super::CaseEvidence;
 /// The version every fixture session certifies and every fixture call declares.
 pub(crate) const VERSION: &str = "1.0.0";
 /// The idempotency key header, lowercased as the recorder stores it.
-pub(crate) const KEY: &str = "x-mobilepay-idempotency-key";
+pub(crate) const KEY: &str = crate::pos::headers::IDEMPOTENCY_KEY;
 /// The client version header, lowercased as the recorder stores it.
-pub(crate) const VERSION_HEADER_NAME: &str = "x-mobilepay-client-system-version";
+pub(crate) const VERSION_HEADER_NAME: &str = crate::pos::headers::CLIENT_SYSTEM_VERSION;
 
 /// Builds an [`Exchange`] field by field.
 pub(crate) struct Ex {

@@ -23,7 +23,7 @@ pub const RETRY_BODY: &str = "retry-body-identical";
 /// Rule id: at most five retries per logical request.
 pub const RETRY_LIMIT: &str = "retry-limit";
 
-const KEY_HEADER: &str = "x-mobilepay-idempotency-key";
+const KEY_HEADER: &str = crate::pos::headers::IDEMPOTENCY_KEY;
 
 fn takes_key(exchange: &Exchange) -> bool {
     exchange

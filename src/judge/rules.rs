@@ -117,14 +117,16 @@ fn check_volume(truncated: Option<&Truncation>) -> Option<Finding> {
 /// B15, reported once per case at the first offending call with a count of the others.
 fn check_version_header(exchanges: &[Exchange], declared: &str) -> Vec<Finding> {
     let offending: Vec<(&Exchange, String)> = pos_exchanges(exchanges)
-        .filter_map(|e| match e.header("x-mobilepay-client-system-version") {
-            None => Some((
-                e,
-                "carried no X-MobilePay-Client-System-Version header".to_string(),
-            )),
-            Some(v) if v != declared => Some((e, format!("declared version `{v}`"))),
-            Some(_) => None,
-        })
+        .filter_map(
+            |e| match e.header(crate::pos::headers::CLIENT_SYSTEM_VERSION) {
+                None => Some((
+                    e,
+                    "carried no X-MobilePay-Client-System-Version header".to_string(),
+                )),
+                Some(v) if v != declared => Some((e, format!("declared version `{v}`"))),
+                Some(_) => None,
+            },
+        )
         .collect();
     let Some((first, problem)) = offending.first() else {
         return Vec::new();

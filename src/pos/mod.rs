@@ -8,6 +8,7 @@ pub mod constants;
 pub mod dto;
 pub mod endpoint;
 pub mod error;
+pub mod headers;
 pub mod state;
 pub mod validate;
 

@@ -16,15 +16,16 @@ use super::token::TokenSource;
 use super::{Failure, ReferenceConfig, reported};
 use crate::client::protocol::AdapterError;
 use crate::pos::constants::SUGGESTED_RETRIES;
+use crate::pos::headers;
 use crate::secret::Secret;
 
 /// Calls per logical request: the first attempt and the suggested retries.
 pub(super) const ATTEMPTS: u32 = 1 + SUGGESTED_RETRIES;
 
-const VERSION_HEADER: HeaderName = HeaderName::from_static("x-mobilepay-client-system-version");
-const VAT_HEADER: HeaderName = HeaderName::from_static("x-mobilepay-merchant-vat-number");
-const CLIENT_ID_HEADER: HeaderName = HeaderName::from_static("x-ibm-client-id");
-const IDEMPOTENCY_HEADER: HeaderName = HeaderName::from_static("x-mobilepay-idempotency-key");
+const VERSION_HEADER: HeaderName = HeaderName::from_static(headers::CLIENT_SYSTEM_VERSION);
+const VAT_HEADER: HeaderName = HeaderName::from_static(headers::MERCHANT_VAT);
+const CLIENT_ID_HEADER: HeaderName = HeaderName::from_static(headers::IBM_CLIENT_ID);
+const IDEMPOTENCY_HEADER: HeaderName = HeaderName::from_static(headers::IDEMPOTENCY_KEY);
 
 /// One logical PoS v10 request.
 #[derive(Debug, Clone)]

@@ -8,14 +8,10 @@ use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode};
 use crate::service::registry::TokenGrant;
 
-/// The client version header.
-pub const VERSION: &str = "x-mobilepay-client-system-version";
-/// The merchant VAT header.
-pub const VAT: &str = "x-mobilepay-merchant-vat-number";
-/// The legacy client name header.
-pub const CLIENT_NAME: &str = "x-mobilepay-client-system-name";
-/// The idempotency key header.
-pub const IDEMPOTENCY_KEY: &str = "x-mobilepay-idempotency-key";
+use crate::pos::headers::{
+    CLIENT_SYSTEM_NAME as CLIENT_NAME, CLIENT_SYSTEM_VERSION as VERSION, IDEMPOTENCY_KEY,
+    MERCHANT_VAT as VAT,
+};
 
 fn values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
     headers
