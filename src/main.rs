@@ -52,8 +52,11 @@ impl Progress for ConsolePrinter {
     }
 }
 
-fn fail(error: &dyn std::fmt::Display, code: u8) -> ExitCode {
-    eprintln!("mpcert: {error}");
+/// Prints an error with its whole chain of causes (`cannot listen on …: address in use`) and
+/// returns its exit code. This is the binary's error boundary: the library's typed errors
+/// become `anyhow` errors here, with context where the library has none to give.
+fn fail(error: impl Into<anyhow::Error>, code: u8) -> ExitCode {
+    eprintln!("mpcert: {:#}", error.into());
     ExitCode::from(code)
 }
 
@@ -68,7 +71,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             return fail(
-                &format!("cannot start the async runtime: {e}"),
+                anyhow::Error::new(e).context("cannot start the async runtime"),
                 exit::INFRASTRUCTURE,
             );
         }
@@ -86,7 +89,7 @@ async fn dispatch(command: Command) -> ExitCode {
             };
             let config = match RunConfig::from_args(args) {
                 Ok(config) => config,
-                Err(e) => return fail(&e, exit::USAGE),
+                Err(e) => return fail(e, exit::USAGE),
             };
             let (interrupt, interrupted) = watch::channel(false);
             tokio::spawn(async move {
@@ -114,7 +117,10 @@ async fn dispatch(command: Command) -> ExitCode {
                     }
                     ExitCode::from(outcome.exit_code())
                 }
-                Err(e) => fail(&e, e.exit_code()),
+                Err(e) => {
+                    let code = e.exit_code();
+                    fail(e, code)
+                }
             }
         }
         Command::List(args) => {
@@ -126,7 +132,7 @@ async fn dispatch(command: Command) -> ExitCode {
                     }
                     ExitCode::from(exit::PASSED)
                 }
-                Err(e) => fail(&e, exit::USAGE),
+                Err(e) => fail(e, exit::USAGE),
             }
         }
         Command::Validate(args) => {
@@ -140,13 +146,13 @@ async fn dispatch(command: Command) -> ExitCode {
                     );
                     ExitCode::from(exit::PASSED)
                 }
-                Err(e) => fail(&e, exit::USAGE),
+                Err(e) => fail(e, exit::USAGE),
             }
         }
         Command::Serve(args) => {
             let config = match ServeConfig::from_args(args) {
                 Ok(config) => config,
-                Err(e) => return fail(&e, exit::USAGE),
+                Err(e) => return fail(e, exit::USAGE),
             };
             let guarded = config.operator_token.is_some();
             let served = app::serve(
@@ -168,7 +174,10 @@ async fn dispatch(command: Command) -> ExitCode {
             .await;
             match served {
                 Ok(()) => ExitCode::from(exit::PASSED),
-                Err(e) => fail(&e, e.exit_code()),
+                Err(e) => {
+                    let code = e.exit_code();
+                    fail(e, code)
+                }
             }
         }
     }
