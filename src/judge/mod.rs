@@ -10,6 +10,8 @@ pub mod retry;
 pub mod rules;
 pub mod timing;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Case;
@@ -23,6 +25,21 @@ use crate::report::{Finding, StepReport, Verdict};
 pub struct StepObservation {
     /// The state of the case's seeded payment, if it has one.
     pub seeded_payment: Option<PaymentStatus>,
+    /// What the service holds for every payment created in the case (and the seeded one), by id.
+    #[serde(default)]
+    pub payments: BTreeMap<String, PaymentObservation>,
+}
+
+/// What the service holds for one payment at the end of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentObservation {
+    /// Its state.
+    pub status: PaymentStatus,
+    /// The amount (`None` until a prepared payment is readied).
+    pub amount: Option<f64>,
+    /// The amount captured, once captured.
+    pub captured_amount: Option<f64>,
 }
 
 /// Everything the judge looks at for one case.

@@ -136,11 +136,36 @@ pub fn end_step(session: &mut Session, report: StepReport) -> Result<StepObserva
         seeded_payment: seeded
             .and_then(|id| session.payments.get(&id))
             .map(|p| p.status),
+        payments: case_payments(session),
     };
     let current = session.current.as_mut().ok_or(ScriptError::NoCase)?;
     current.steps.push(report);
     current.observations.push(observation.clone());
     Ok(observation)
+}
+
+/// What the service holds for every payment created in the armed case, and for its seeded one.
+fn case_payments(session: &Session) -> BTreeMap<String, judge::PaymentObservation> {
+    let Some(current) = session.current.as_ref() else {
+        return BTreeMap::new();
+    };
+    let of_case = |p: &&Payment| {
+        p.created_in_case.as_deref() == Some(current.id.as_str())
+            || current.seeded_payment.as_deref() == Some(p.id.as_str())
+    };
+    session
+        .payments
+        .values()
+        .filter(of_case)
+        .map(|p| {
+            let observed = judge::PaymentObservation {
+                status: p.status,
+                amount: p.amount,
+                captured_amount: p.captured_amount,
+            };
+            (p.id.clone(), observed)
+        })
+        .collect()
 }
 
 /// Finishes the armed case: collects its exchanges, judges it (unless the driver could not run it
