@@ -29,6 +29,7 @@ mod tests_flows;
 use crate::catalogue::Operation;
 use crate::client::Connection;
 use crate::client::protocol::{AdapterError, Fields, OperationOutcome};
+use crate::pos::PaymentStatus;
 
 pub use timing::MIN_TIMEOUT_REAL_MS;
 
@@ -61,6 +62,9 @@ pub struct Conduct {
     pub wait_out_held_requests: bool,
     /// On 409 `1301` gives up instead of cleaning up (breaks B7).
     pub skip_conflict_cleanup: bool,
+    /// `pay` reports this status without ever polling the payment it created (a lazy client
+    /// whose word the judge must not take).
+    pub report_without_polling: Option<PaymentStatus>,
 }
 
 /// mpcert's own PoS v10 client; one instance keeps its token and poll memory across operations.

@@ -347,6 +347,7 @@ mod tests {
             );
             evidence.observations = vec![StepObservation {
                 seeded_payment: seen,
+                payments: BTreeMap::new(),
             }];
             check_steps(&evidence.get())
         };

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use crate::catalogue::model::{BackendScript, Expectations, FaultReply, Operation};
 use crate::catalogue::{Case, Step};
 use crate::exchange::{Exchange, ExchangeOutcome};
-use crate::judge::StepObservation;
-use crate::pos::{ApiError, Endpoint, ErrorCode};
+use crate::judge::{PaymentObservation, StepObservation};
+use crate::pos::{ApiError, Endpoint, ErrorCode, PaymentStatus};
 use crate::report::{Finding, StepOutcome, StepReport, Truncation};
 
 use super::CaseEvidence;
@@ -236,6 +236,31 @@ pub(crate) fn report(index: usize, op: Operation, outcome: StepOutcome) -> StepR
         params: serde_json::Map::new(),
         outcome,
         duration_ms: 1.0,
+    }
+}
+
+/// `report` with the parameters of the JSON object `params` (anything else: none).
+pub(crate) fn with_params(mut report: StepReport, params: Value) -> StepReport {
+    if let Value::Object(params) = params {
+        report.params = params;
+    }
+    report
+}
+
+/// The service holding one payment of 100, `payment_id`, as `status` with `captured_amount`.
+pub(crate) fn observed(
+    payment_id: &str,
+    status: PaymentStatus,
+    captured_amount: Option<f64>,
+) -> StepObservation {
+    let payment = PaymentObservation {
+        status,
+        amount: Some(100.0),
+        captured_amount,
+    };
+    StepObservation {
+        seeded_payment: None,
+        payments: BTreeMap::from([(payment_id.to_string(), payment)]),
     }
 }
 

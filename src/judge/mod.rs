@@ -1,14 +1,18 @@
 //! The judge: a pure, synchronous function from what happened in a case (the catalogue case,
 //! the step outcomes, what the service observed and every recorded exchange) to a verdict. It
-//! applies the conduct rules to every exchange and the step expectations to every step, and
-//! names the rule, the step and the exchange in each finding.
+//! applies the conduct rules to every exchange, checks what the client reports of every step
+//! against what the service served and holds (the evidence), applies the step expectations to
+//! every step, and names the rule, the step and the exchange in each finding.
 
+pub mod evidence;
 pub mod expect;
 #[cfg(test)]
 mod fixtures;
 pub mod retry;
 pub mod rules;
 pub mod timing;
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +27,21 @@ use crate::report::{Finding, StepReport, Truncation, Verdict};
 pub struct StepObservation {
     /// The state of the case's seeded payment, if it has one.
     pub seeded_payment: Option<PaymentStatus>,
+    /// What the service holds for every payment created in the case (and the seeded one), by id.
+    #[serde(default)]
+    pub payments: BTreeMap<String, PaymentObservation>,
+}
+
+/// What the service holds for one payment at the end of a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentObservation {
+    /// Its state.
+    pub status: PaymentStatus,
+    /// The amount (`None` until a prepared payment is readied).
+    pub amount: Option<f64>,
+    /// The amount captured, once captured.
+    pub captured_amount: Option<f64>,
 }
 
 /// Everything the judge looks at for one case.
@@ -48,6 +67,9 @@ pub struct CaseEvidence<'a> {
 /// Judges one case.
 pub fn judge(evidence: &CaseEvidence<'_>) -> Verdict {
     let mut findings = rules::check_all(evidence);
+    // What the service served comes before the client's word, so among a step's findings that
+    // no exchange proves, the evidence is named first.
+    findings.extend(evidence::check_steps(evidence));
     findings.extend(expect::check_steps(evidence));
     verdict_from(findings)
 }
@@ -162,6 +184,52 @@ mod tests {
             )],
         );
         assert_eq!(judge(&evidence.get()), Verdict::Passed);
+    }
+
+    /// The rules of the findings for a `pay` step expected to end `CancelledByUser`, reported as
+    /// `status` for a payment the service created but never answered a poll for.
+    fn rules_for_unpolled_pay(status: &str) -> Vec<String> {
+        let mut pay = step(Operation::Pay);
+        pay.expect
+            .result
+            .insert("status".to_string(), json!("CancelledByUser"));
+        let evidence = Evidence::of(vec![
+            call(1, Endpoint::InitiatePayment)
+                .key("key-1")
+                .body(json!({ "amount": 10.0 }))
+                .response(json!({ "paymentId": "pay-1" })),
+        ])
+        .with_steps(
+            vec![pay],
+            vec![report(
+                0,
+                Operation::Pay,
+                ok(json!({ "paymentId": "pay-1", "status": status })),
+            )],
+        );
+        match judge(&evidence.get()) {
+            Verdict::Failed { findings } => rules_of(&findings)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_status_the_service_never_served_fails_even_when_it_is_the_expected_one() {
+        assert_eq!(
+            rules_for_unpolled_pay("CancelledByUser"),
+            vec![evidence::RESULT_STATUS_SERVED]
+        );
+    }
+
+    #[test]
+    fn evidence_is_named_before_the_clients_word() {
+        assert_eq!(
+            rules_for_unpolled_pay("Reserved"),
+            vec![evidence::RESULT_STATUS_SERVED, expect::STEP_RESULT]
+        );
     }
 
     #[test]

@@ -291,6 +291,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::judge::evidence;
     use crate::judge::fixtures::{
         Evidence, Ex, VERSION_HEADER_NAME, build, call, off_api, poll, rules_of,
     };
@@ -652,7 +653,11 @@ mod tests {
 
     #[test]
     fn every_rule_id_is_documented_once() {
-        let mut ids: Vec<&str> = RULES.iter().map(|(id, _)| *id).collect();
+        let mut ids: Vec<&str> = RULES
+            .iter()
+            .chain(evidence::RULES)
+            .map(|(id, _)| *id)
+            .collect();
         let count = ids.len();
         ids.sort();
         ids.dedup();
@@ -670,6 +675,9 @@ mod tests {
             retry::RETRY_LIMIT,
             timing::TIMEOUT,
             timing::POLL_DELAY,
+            evidence::RESULT_ID_SERVED,
+            evidence::RESULT_STATUS_SERVED,
+            evidence::CAPTURE_AMOUNT_SERVED,
         ] {
             assert!(ids.contains(&id), "{id} is not documented");
         }

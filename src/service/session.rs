@@ -297,6 +297,7 @@ impl Session {
                 .as_ref()
                 .and_then(|id| self.world.payments.get(id))
                 .map(|p| p.status),
+            payments: self.world.observe_case_payments(armed),
         };
         if let Some(armed) = self.armed.as_mut() {
             armed.step_open = false;

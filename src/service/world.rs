@@ -5,8 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::judge::PaymentObservation;
 use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
 use crate::pos::{Endpoint, PaymentStatus};
+
+use super::session::ArmedCase;
 
 /// A session's points of sale, payments and idempotency records.
 #[derive(Debug, Default)]
@@ -33,6 +36,25 @@ impl World {
             .values()
             .filter(|p| !p.deleted)
             .max_by_key(|p| p.created_seq)
+    }
+
+    /// What the world holds for every payment created in the armed case, and for its seeded one.
+    pub fn observe_case_payments(&self, armed: &ArmedCase) -> BTreeMap<String, PaymentObservation> {
+        self.payments
+            .values()
+            .filter(|p| {
+                p.created_in_case.as_deref() == Some(armed.id.as_str())
+                    || armed.seeded_payment.as_deref() == Some(p.id.as_str())
+            })
+            .map(|p| {
+                let observed = PaymentObservation {
+                    status: p.status,
+                    amount: p.amount,
+                    captured_amount: p.captured_amount,
+                };
+                (p.id.clone(), observed)
+            })
+            .collect()
     }
 
     /// Cancels every payment still active, as MobilePay does between cases.

@@ -1,13 +1,18 @@
 //! The judge, proven end to end: each deliberate misbehaviour of the reference client makes the
 //! case that targets it fail with the expected rule, exit code 1, and a JUnit failure of that
-//! type; the correct client passes everything.
+//! type; a client reporting statuses it never polled is caught on evidence alone; the correct
+//! client passes everything.
 
+use mpcert::app::RunOutcome;
 use mpcert::client::reference::Conduct;
+use mpcert::pos::PaymentStatus;
 use mpcert::report::Verdict;
 
 use crate::support::{case, config, junit_cases, read, rules, run};
 
-async fn assert_caught(conduct: Conduct, target: &str, rule: &str) {
+/// Runs with `conduct`, asserts `target` fails first with `rule` (also in JUnit) and the run
+/// exits 1; returns the run for further assertions.
+async fn assert_caught(conduct: Conduct, target: &str, rule: &str) -> RunOutcome {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let junit = dir.path().join("junit.xml");
     let outcome = run(config(conduct, Some(junit.clone()))).await;
@@ -34,6 +39,7 @@ async fn assert_caught(conduct: Conduct, target: &str, rule: &str) {
         "JUnit testcase {target} should carry <failure type=\"{rule}\">: {:?}",
         junit_case.children
     );
+    outcome
 }
 
 #[tokio::test]
@@ -133,4 +139,51 @@ async fn not_cleaning_up_after_409_fails_the_cleanup_case_only() {
             }
         }
     }
+}
+
+/// The rule ids of the findings of step `index` of `target`.
+fn step_rules(outcome: &RunOutcome, target: &str, index: usize) -> Vec<String> {
+    match &case(&outcome.report, target).verdict {
+        Verdict::Failed { findings } => findings
+            .iter()
+            .filter(|f| f.step == Some(index))
+            .map(|f| f.rule.clone())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn reporting_reserved_without_polling_is_caught_on_evidence() {
+    let conduct = Conduct {
+        report_without_polling: Some(PaymentStatus::Reserved),
+        ..Conduct::default()
+    };
+    let outcome = assert_caught(
+        conduct,
+        "payments/payment-user-cancelled",
+        "result-status-served",
+    )
+    .await;
+    // Reserved is all payment-capture-retry expects of its first step: only the evidence tells
+    // the lie from the truth there.
+    assert_eq!(
+        step_rules(&outcome, "payments/payment-capture-retry", 0),
+        vec!["result-status-served"]
+    );
+}
+
+#[tokio::test]
+async fn reporting_the_expected_cancellation_without_polling_fails_on_evidence_alone() {
+    let conduct = Conduct {
+        report_without_polling: Some(PaymentStatus::CancelledByUser),
+        ..Conduct::default()
+    };
+    let target = "payments/payment-user-cancelled";
+    let outcome = assert_caught(conduct, target, "result-status-served").await;
+    // No conduct rule or step expectation sees this lie: without the evidence rule it would pass.
+    assert_eq!(
+        rules(case(&outcome.report, target)),
+        vec!["result-status-served"]
+    );
 }

@@ -47,10 +47,14 @@ impl ReferenceClient {
         });
         let wait = params.opt_bool("waitForCustomer")?.unwrap_or(true);
         let payment_id = self.start_payment(&["payments"], &body, pos_id).await?;
+        let mut result = single("paymentId", &payment_id);
+        if let Some(claimed) = self.conduct.report_without_polling {
+            result.insert("status".into(), Value::String(claimed.to_string()));
+            return Ok(result);
+        }
         let last = self
             .poll_payment_until(&payment_id, |status| wait && is_active_status(status))
             .await?;
-        let mut result = single("paymentId", &payment_id);
         result.extend(status_result(&last, true));
         Ok(result)
     }

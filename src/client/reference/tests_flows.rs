@@ -1,8 +1,9 @@
 //! Tests of the operations against the scripted stub: poll pacing within and across operations
-//! (and ignoring it or polling at a fixed interval on purpose), the 409 `1301` clean-up sequence (and skipping it on purpose),
-//! settling only non-terminal payments, cancelling instead of an impossible partial capture,
-//! reconciling a taken merchantPosId, and the refund flow. Timing assertions are lower bounds;
-//! the only upper bound is a generous guard against hanging.
+//! (and ignoring it or polling at a fixed interval on purpose), reporting a status without
+//! polling (on purpose), the 409 `1301` clean-up sequence (and skipping it on purpose), settling
+//! only non-terminal payments, cancelling instead of an impossible partial capture, reconciling
+//! a taken merchantPosId, and the refund flow. Timing assertions are lower bounds; the only upper
+//! bound is a generous guard against hanging.
 
 use std::error::Error;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use super::Conduct;
 use super::stub::{Reply, Seen, Stub, nth, params, payment};
 use crate::catalogue::Operation;
 use crate::client::protocol::Fields;
+use crate::pos::PaymentStatus;
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -137,6 +139,22 @@ async fn not_waiting_for_the_customer_polls_once() -> TestResult {
     assert_eq!(paid["status"], "Initiated");
     assert!(paid.get("partialCapturePossible").is_none());
     assert_eq!(stub.on("GET /payments/p1").len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn reporting_without_polling_claims_a_status_it_never_saw() -> TestResult {
+    let stub = walking_payment(&["Initiated", "IssuedToUser", "CancelledByUser"], 10).await?;
+    let mut client = stub.client(Conduct {
+        report_without_polling: Some(PaymentStatus::Reserved),
+        ..Conduct::default()
+    })?;
+    let paid = client
+        .perform(Operation::Pay, &pay_params(json!({})))
+        .await??;
+    assert_eq!(paid["paymentId"], "p1");
+    assert_eq!(paid["status"], "Reserved");
+    assert_eq!(routes(&stub.calls()), ["POST /payments"]);
     Ok(())
 }
 

@@ -1,0 +1,636 @@
+//! Judging on evidence: what the service recorded and served decides, and what the client
+//! reports is checked against it. For every step the client reported done, each id it reports
+//! (`posId`, `paymentId`, `refundId`) must have reached the client in an answered 200 of the case
+//! by the end of the step; the status it reports must be one the service answered for that
+//! payment or refund by then (a poll's `status`, or the status a successful capture or cancel
+//! implies); and a capture must show in the service's state as the asked amount captured. An
+//! answer the client abandoned (a held call it hung up on) never counts as served.
+
+use serde_json::{Map, Value};
+
+use crate::catalogue::{Operation, Step};
+use crate::exchange::{Exchange, ExchangeOutcome};
+use crate::pos::{Endpoint, PaymentStatus};
+use crate::report::{Finding, StepOutcome, StepReport};
+
+use super::{CaseEvidence, StepObservation, pos_exchanges};
+
+/// Rule id: every id a step reports was served to the client.
+pub const RESULT_ID_SERVED: &str = "result-id-served";
+/// Rule id: every status a step reports was answered by the service for that resource.
+pub const RESULT_STATUS_SERVED: &str = "result-status-served";
+/// Rule id: a reported capture shows in the service as the asked amount captured.
+pub const CAPTURE_AMOUNT_SERVED: &str = "capture-amount-served";
+
+/// Every evidence rule id with a one-line description, in the order findings are documented.
+pub const RULES: &[(&str, &str)] = &[
+    (
+        RESULT_ID_SERVED,
+        "every posId, paymentId and refundId a step reports was served to the client in the case by the end of that step",
+    ),
+    (
+        RESULT_STATUS_SERVED,
+        "every status a step reports was answered by the service for that payment or refund by the end of that step",
+    ),
+    (
+        CAPTURE_AMOUNT_SERVED,
+        "a capture step reported done leaves the payment Captured with the asked amount (unless the case expects another status)",
+    ),
+];
+
+/// The result fields that carry an id the service hands out.
+const ID_FIELDS: [&str; 3] = ["posId", "paymentId", "refundId"];
+
+/// Half a cent: amounts carry two decimals.
+const AMOUNT_EPSILON: f64 = 0.005;
+
+/// Checks every step the client reported done against what the service served and holds.
+pub fn check_steps(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (index, report) in evidence.steps.iter().enumerate() {
+        let StepOutcome::Ok { result } = &report.outcome else {
+            continue;
+        };
+        let served: Vec<&Exchange> = pos_exchanges(evidence.exchanges)
+            .filter(|e| by_step(e, report.index) && was_served(e))
+            .collect();
+        findings.extend(check_ids(&served, report, result));
+        findings.extend(check_status(&served, report, result));
+        if let Some(step) = evidence.case.steps.get(index) {
+            findings.extend(check_capture(
+                evidence.exchanges,
+                step,
+                report,
+                evidence.observations.get(index),
+            ));
+        }
+    }
+    findings
+}
+
+fn step_finding(
+    rule: &str,
+    report: &StepReport,
+    exchange: Option<&Exchange>,
+    message: String,
+) -> Finding {
+    Finding {
+        rule: rule.to_string(),
+        step: Some(report.index),
+        exchange: exchange.map(|e| e.seq),
+        message,
+    }
+}
+
+/// Whether the exchange arrived before or during step `index` (or before the case's first step).
+fn by_step(exchange: &Exchange, index: usize) -> bool {
+    exchange.step.is_none_or(|step| step <= index)
+}
+
+/// Whether the client received a 200 answer: a held answer it hung up on never reached it.
+fn was_served(exchange: &Exchange) -> bool {
+    exchange.outcome == ExchangeOutcome::Answered && exchange.status == Some(200)
+}
+
+/// Whether the id in the exchange's path is `id` (ids are GUIDs, compared case-insensitively).
+fn is_about(exchange: &Exchange, id: &str) -> bool {
+    exchange
+        .resource_id
+        .as_deref()
+        .is_some_and(|r| r.eq_ignore_ascii_case(id))
+}
+
+/// A reported value as text: strings bare, anything else as JSON.
+fn shown(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// Whether `value` holds the string `wanted` anywhere (case-insensitively).
+fn contains_string(value: &Value, wanted: &str) -> bool {
+    match value {
+        Value::String(text) => text.eq_ignore_ascii_case(wanted),
+        Value::Array(items) => items.iter().any(|v| contains_string(v, wanted)),
+        Value::Object(fields) => fields.values().any(|v| contains_string(v, wanted)),
+        _ => false,
+    }
+}
+
+fn check_ids(
+    served: &[&Exchange],
+    report: &StepReport,
+    result: &Map<String, Value>,
+) -> Vec<Finding> {
+    ID_FIELDS
+        .into_iter()
+        .filter_map(|field| {
+            let reported = result.get(field).filter(|v| !v.is_null())?;
+            let known = reported.as_str().is_some_and(|id| {
+                served
+                    .iter()
+                    .any(|e| e.response_json().is_some_and(|body| contains_string(&body, id)))
+            });
+            (!known).then(|| {
+                step_finding(
+                    RESULT_ID_SERVED,
+                    report,
+                    None,
+                    format!(
+                        "the client reported {field} {}, but the service never served that id in this case",
+                        shown(reported)
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The payment or refund a step's status is about: its refundId, else its paymentId, taken
+/// from the result or else the parameters.
+fn resource_of<'a>(
+    report: &'a StepReport,
+    result: &'a Map<String, Value>,
+) -> Option<(&'static str, &'a str)> {
+    [("refundId", "refund"), ("paymentId", "payment")]
+        .into_iter()
+        .find_map(|(field, noun)| {
+            let id = result.get(field).or_else(|| report.params.get(field))?;
+            Some((noun, id.as_str()?))
+        })
+}
+
+/// The status an answered exchange served for the resource `id`: a poll's `status`, or the status
+/// a successful capture or cancel implies (RefundState spells these two like PaymentStatus).
+fn served_status(exchange: &Exchange, id: &str) -> Option<String> {
+    if !is_about(exchange, id) {
+        return None;
+    }
+    match exchange.pos_endpoint()? {
+        Endpoint::QueryPayment | Endpoint::GetRefund => exchange
+            .response_json()?
+            .get("status")?
+            .as_str()
+            .map(str::to_string),
+        Endpoint::CapturePayment | Endpoint::CaptureRefund => {
+            Some(PaymentStatus::Captured.to_string())
+        }
+        Endpoint::CancelPayment | Endpoint::CancelRefund => {
+            Some(PaymentStatus::CancelledByClient.to_string())
+        }
+        _ => None,
+    }
+}
+
+fn check_status(
+    served: &[&Exchange],
+    report: &StepReport,
+    result: &Map<String, Value>,
+) -> Option<Finding> {
+    let reported = result.get("status").filter(|v| !v.is_null())?;
+    let Some((noun, id)) = resource_of(report, result) else {
+        return Some(step_finding(
+            RESULT_STATUS_SERVED,
+            report,
+            None,
+            format!(
+                "the client reported status {}, but named no payment or refund it belongs to",
+                shown(reported)
+            ),
+        ));
+    };
+    let answers: Vec<(&Exchange, String)> = served
+        .iter()
+        .filter_map(|e| served_status(e, id).map(|status| (*e, status)))
+        .collect();
+    if answers
+        .iter()
+        .any(|(_, status)| Some(status.as_str()) == reported.as_str())
+    {
+        return None;
+    }
+    let mut statuses: Vec<&str> = Vec::new();
+    for (_, status) in &answers {
+        if !statuses.contains(&status.as_str()) {
+            statuses.push(status);
+        }
+    }
+    let what_it_served = if statuses.is_empty() {
+        "it never answered a poll or action for it".to_string()
+    } else {
+        format!("it served: {}", statuses.join(", "))
+    };
+    Some(step_finding(
+        RESULT_STATUS_SERVED,
+        report,
+        answers.last().map(|(e, _)| *e),
+        format!(
+            "the client reported status {} for {noun} {id}, but the service never answered that status for it ({what_it_served})",
+            shown(reported)
+        ),
+    ))
+}
+
+fn check_capture(
+    exchanges: &[Exchange],
+    step: &Step,
+    report: &StepReport,
+    observation: Option<&StepObservation>,
+) -> Option<Finding> {
+    // The catalogue may ask a capture step to end otherwise (a cancel instead of an impossible
+    // partial capture); the client's word alone never excuses a missing capture.
+    let expects_other = step
+        .expect
+        .result
+        .get("status")
+        .is_some_and(|s| s.as_str() != Some(PaymentStatus::Captured.as_str()));
+    if step.op != Operation::Capture || expects_other {
+        return None;
+    }
+    let payment_id = report.params.get("paymentId")?.as_str()?;
+    let asked = report.params.get("amount")?.as_f64()?;
+    let held = observation.and_then(|o| {
+        o.payments
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(payment_id))
+            .map(|(_, payment)| payment)
+    });
+    let problem = match held {
+        None => "the service holds no such payment in this case".to_string(),
+        Some(payment) if payment.status != PaymentStatus::Captured => {
+            format!("it is not captured, status {}", payment.status)
+        }
+        Some(payment) => match payment.captured_amount {
+            Some(captured) if (captured - asked).abs() < AMOUNT_EPSILON => return None,
+            Some(captured) => format!("the service captured {captured}"),
+            None => "the service captured no amount".to_string(),
+        },
+    };
+    let last_capture = pos_exchanges(exchanges)
+        .filter(|e| {
+            e.pos_endpoint() == Some(Endpoint::CapturePayment)
+                && is_about(e, payment_id)
+                && by_step(e, report.index)
+        })
+        .last();
+    Some(step_finding(
+        CAPTURE_AMOUNT_SERVED,
+        report,
+        last_capture,
+        format!("the step asked to capture {asked} of payment {payment_id}, but {problem}"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::judge::fixtures::{
+        Evidence, Ex, call, observed, ok, poll, report, rules_of, step, with_params,
+    };
+
+    const PAY_ID: &str = "3f2b8c1e-5d4a-4b6f-9e21-7a0c6d8e9f10";
+
+    /// A `pay` step reported with `result` after `exchanges`.
+    fn judged_pay(exchanges: Vec<Ex>, result: Value) -> Vec<Finding> {
+        let evidence = Evidence::of(exchanges).with_steps(
+            vec![step(Operation::Pay)],
+            vec![report(0, Operation::Pay, ok(result))],
+        );
+        check_steps(&evidence.get())
+    }
+
+    fn initiated(seq: u64) -> Ex {
+        call(seq, Endpoint::InitiatePayment).response(json!({ "paymentId": PAY_ID }))
+    }
+
+    /// A `capture` of `amount` (step 1, after a `pay` in step 0), reported `Captured`, with the
+    /// service holding the payment as `status` with `captured`.
+    fn judged_capture(
+        expect_status: Option<&str>,
+        status: PaymentStatus,
+        captured: Option<f64>,
+    ) -> Vec<Finding> {
+        let mut capture = step(Operation::Capture);
+        if let Some(expected) = expect_status {
+            capture
+                .expect
+                .result
+                .insert("status".to_string(), json!(expected));
+        }
+        let mut evidence = Evidence::of(vec![
+            initiated(1),
+            poll(2, PAY_ID, "Reserved"),
+            call(3, Endpoint::CapturePayment).id(PAY_ID).step(1),
+        ])
+        .with_steps(
+            vec![step(Operation::Pay), capture],
+            vec![
+                report(
+                    0,
+                    Operation::Pay,
+                    ok(json!({ "paymentId": PAY_ID, "status": "Reserved" })),
+                ),
+                with_params(
+                    report(1, Operation::Capture, ok(json!({ "status": "Captured" }))),
+                    json!({ "paymentId": PAY_ID, "amount": 100.0 }),
+                ),
+            ],
+        );
+        evidence.observations = vec![
+            observed(PAY_ID, PaymentStatus::Reserved, None),
+            observed(PAY_ID, status, captured),
+        ];
+        check_steps(&evidence.get())
+    }
+
+    #[test]
+    fn reports_that_match_what_was_served_pass() {
+        assert_eq!(
+            judged_capture(None, PaymentStatus::Captured, Some(100.0)),
+            Vec::new()
+        );
+        let findings = judged_pay(
+            vec![
+                call(1, Endpoint::CreatePos).response(json!({ "posId": "POS-1" })),
+                initiated(2),
+                poll(3, PAY_ID, "Initiated"),
+                poll(4, PAY_ID, "CancelledByUser"),
+            ],
+            json!({ "posId": "pos-1", "paymentId": PAY_ID.to_uppercase(), "status": "CancelledByUser" }),
+        );
+        assert_eq!(findings, Vec::new());
+    }
+
+    #[test]
+    fn an_id_recovered_from_a_listing_was_served() {
+        let findings = judged_pay(
+            vec![
+                call(1, Endpoint::InitiatePayment).hold200().hung_up(),
+                call(2, Endpoint::QueryPaymentIds)
+                    .query("posId=pos-1")
+                    .response(json!({ "paymentIds": ["other", PAY_ID] })),
+            ],
+            json!({ "paymentId": PAY_ID }),
+        );
+        assert_eq!(findings, Vec::new());
+    }
+
+    #[test]
+    fn an_id_the_service_never_served_is_a_finding() {
+        let findings = judged_pay(
+            vec![call(1, Endpoint::InitiatePayment).response(json!({ "paymentId": "pay-1" }))],
+            json!({ "paymentId": "made-up" }),
+        );
+        assert_eq!(rules_of(&findings), vec![RESULT_ID_SERVED]);
+        assert_eq!((findings[0].step, findings[0].exchange), (Some(0), None));
+        assert_eq!(
+            findings[0].message,
+            "the client reported paymentId made-up, but the service never served that id in this case"
+        );
+    }
+
+    #[test]
+    fn an_id_served_only_in_a_later_step_does_not_count() {
+        let evidence = Evidence::of(vec![initiated(1).step(1)]).with_steps(
+            vec![step(Operation::Pay), step(Operation::Pay)],
+            vec![
+                report(0, Operation::Pay, ok(json!({ "paymentId": PAY_ID }))),
+                report(1, Operation::Pay, ok(json!({ "paymentId": PAY_ID }))),
+            ],
+        );
+        let findings = check_steps(&evidence.get());
+        assert_eq!(rules_of(&findings), vec![RESULT_ID_SERVED]);
+        assert_eq!(findings[0].step, Some(0));
+    }
+
+    #[test]
+    fn a_status_never_answered_is_a_finding_naming_what_was_served() {
+        let findings = judged_pay(
+            vec![
+                initiated(1),
+                poll(2, PAY_ID, "Initiated"),
+                poll(3, PAY_ID, "IssuedToUser"),
+                poll(4, PAY_ID, "IssuedToUser"),
+                poll(5, "another-payment", "CancelledByUser"),
+            ],
+            json!({ "paymentId": PAY_ID, "status": "CancelledByUser" }),
+        );
+        assert_eq!(rules_of(&findings), vec![RESULT_STATUS_SERVED]);
+        assert_eq!((findings[0].step, findings[0].exchange), (Some(0), Some(4)));
+        assert_eq!(
+            findings[0].message,
+            format!(
+                "the client reported status CancelledByUser for payment {PAY_ID}, but the service never answered that status for it (it served: Initiated, IssuedToUser)"
+            )
+        );
+    }
+
+    #[test]
+    fn a_status_reported_without_polling_is_a_finding() {
+        let findings = judged_pay(
+            vec![initiated(1)],
+            json!({ "paymentId": PAY_ID, "status": "CancelledByUser" }),
+        );
+        assert_eq!(rules_of(&findings), vec![RESULT_STATUS_SERVED]);
+        assert_eq!(findings[0].exchange, None);
+        assert!(
+            findings[0]
+                .message
+                .ends_with("(it never answered a poll or action for it)"),
+            "unexpected message: {}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn a_status_without_a_payment_or_refund_is_a_finding() {
+        let findings = judged_pay(vec![initiated(1)], json!({ "status": "Reserved" }));
+        assert_eq!(rules_of(&findings), vec![RESULT_STATUS_SERVED]);
+        assert!(findings[0].message.contains("named no payment or refund"));
+    }
+
+    #[test]
+    fn successful_actions_serve_the_status_they_imply() {
+        let evidence = Evidence::of(vec![
+            initiated(1),
+            poll(2, PAY_ID, "Reserved"),
+            call(3, Endpoint::CancelPayment).id(PAY_ID).step(1),
+            call(4, Endpoint::CaptureRefund).id("refund-1").step(2),
+        ])
+        .with_steps(
+            vec![
+                step(Operation::Pay),
+                step(Operation::Cancel),
+                step(Operation::CaptureRefund),
+            ],
+            vec![
+                report(
+                    0,
+                    Operation::Pay,
+                    ok(json!({ "paymentId": PAY_ID, "status": "Reserved" })),
+                ),
+                with_params(
+                    report(
+                        1,
+                        Operation::Cancel,
+                        ok(json!({ "status": "CancelledByClient" })),
+                    ),
+                    json!({ "paymentId": PAY_ID }),
+                ),
+                with_params(
+                    report(
+                        2,
+                        Operation::CaptureRefund,
+                        ok(json!({ "status": "Captured" })),
+                    ),
+                    json!({ "refundId": "refund-1" }),
+                ),
+            ],
+        );
+        assert_eq!(check_steps(&evidence.get()), Vec::new());
+    }
+
+    #[test]
+    fn a_refund_status_is_judged_against_the_refund_not_its_payment() {
+        let evidence = Evidence::of(vec![
+            poll(1, PAY_ID, "Captured"),
+            call(2, Endpoint::CreateRefund).response(json!({ "refundId": "refund-1" })),
+            call(3, Endpoint::GetRefund)
+                .id("refund-1")
+                .response(json!({ "refundId": "refund-1", "status": "Reserved" })),
+        ])
+        .with_steps(
+            vec![step(Operation::Refund)],
+            vec![with_params(
+                report(
+                    0,
+                    Operation::Refund,
+                    ok(json!({ "refundId": "refund-1", "status": "Captured" })),
+                ),
+                json!({ "paymentId": PAY_ID }),
+            )],
+        );
+        let findings = check_steps(&evidence.get());
+        assert_eq!(rules_of(&findings), vec![RESULT_STATUS_SERVED]);
+        assert!(
+            findings[0]
+                .message
+                .contains("for refund refund-1, but the service never answered that status for it (it served: Reserved)"),
+            "unexpected message: {}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn an_answer_the_client_hung_up_on_serves_nothing() {
+        let findings = judged_pay(
+            vec![
+                initiated(1).hold200().hung_up(),
+                poll(2, "pay-2", "CancelledByUser").hold200().hung_up(),
+            ],
+            json!({ "paymentId": PAY_ID }),
+        );
+        assert_eq!(rules_of(&findings), vec![RESULT_ID_SERVED]);
+        let findings = judged_pay(
+            vec![
+                call(1, Endpoint::InitiatePayment).response(json!({ "paymentId": "pay-2" })),
+                poll(2, "pay-2", "CancelledByUser").hold200().hung_up(),
+            ],
+            json!({ "paymentId": "pay-2", "status": "CancelledByUser" }),
+        );
+        assert_eq!(rules_of(&findings), vec![RESULT_STATUS_SERVED]);
+        assert_eq!(findings[0].exchange, None);
+    }
+
+    #[test]
+    fn a_refused_call_serves_nothing() {
+        let findings = judged_pay(
+            vec![
+                initiated(1),
+                call(2, Endpoint::CapturePayment)
+                    .id(PAY_ID)
+                    .refused(crate::pos::ErrorCode::PaymentNotReserved),
+            ],
+            json!({ "paymentId": PAY_ID, "status": "Captured" }),
+        );
+        assert_eq!(rules_of(&findings), vec![RESULT_STATUS_SERVED]);
+    }
+
+    #[test]
+    fn capturing_another_amount_is_a_finding() {
+        let findings = judged_capture(None, PaymentStatus::Captured, Some(60.0));
+        assert_eq!(rules_of(&findings), vec![CAPTURE_AMOUNT_SERVED]);
+        assert_eq!((findings[0].step, findings[0].exchange), (Some(1), Some(3)));
+        assert_eq!(
+            findings[0].message,
+            format!(
+                "the step asked to capture 100 of payment {PAY_ID}, but the service captured 60"
+            )
+        );
+    }
+
+    #[test]
+    fn a_capture_the_service_does_not_show_is_a_finding() {
+        let findings = judged_capture(Some("Captured"), PaymentStatus::Reserved, None);
+        assert_eq!(rules_of(&findings), vec![CAPTURE_AMOUNT_SERVED]);
+        assert!(
+            findings[0]
+                .message
+                .ends_with("but it is not captured, status Reserved"),
+            "unexpected message: {}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn a_capture_step_expected_to_end_otherwise_owes_no_capture() {
+        assert_eq!(
+            judged_capture(
+                Some("CancelledByClient"),
+                PaymentStatus::CancelledByClient,
+                None
+            ),
+            Vec::new()
+        );
+    }
+
+    #[test]
+    fn a_capture_of_a_payment_the_service_does_not_hold_is_a_finding() {
+        let mut evidence = Evidence::of(vec![call(1, Endpoint::CapturePayment).id("elsewhere")])
+            .with_steps(
+                vec![step(Operation::Capture)],
+                vec![with_params(
+                    report(0, Operation::Capture, ok(json!({}))),
+                    json!({ "paymentId": "elsewhere", "amount": 10.0 }),
+                )],
+            );
+        evidence.observations = vec![observed(PAY_ID, PaymentStatus::Captured, Some(10.0))];
+        let findings = check_steps(&evidence.get());
+        assert_eq!(rules_of(&findings), vec![CAPTURE_AMOUNT_SERVED]);
+        assert!(
+            findings[0]
+                .message
+                .ends_with("but the service holds no such payment in this case")
+        );
+    }
+
+    #[test]
+    fn steps_the_client_did_not_report_done_are_not_judged_on_evidence() {
+        let evidence = Evidence::of(Vec::new()).with_steps(
+            vec![step(Operation::Capture)],
+            vec![with_params(
+                report(
+                    0,
+                    Operation::Capture,
+                    StepOutcome::Failed {
+                        message: "refused".to_string(),
+                    },
+                ),
+                json!({ "paymentId": PAY_ID, "amount": 10.0 }),
+            )],
+        );
+        assert_eq!(check_steps(&evidence.get()), Vec::new());
+    }
+}
