@@ -193,3 +193,31 @@ fn contains_access_token(text: &str) -> bool {
         tail.len() >= 32 && tail.chars().take(32).all(|c| c.is_ascii_hexdigit())
     })
 }
+
+#[tokio::test]
+async fn a_custom_catalogue_is_uploaded_and_named_in_the_report_and_certificate() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    for (name, text) in mpcert::catalogue::builtin::FILES {
+        let file = name.rsplit('/').next().unwrap_or(name);
+        std::fs::write(dir.path().join(file), text).unwrap_or_else(|e| panic!("write: {e}"));
+    }
+    let mut config = config(Conduct::default(), None);
+    config.catalogue = mpcert::config::CatalogueSource::Dir(dir.path().to_path_buf());
+    let outcome = run(config).await;
+    assert_eq!(outcome.exit_code(), 0);
+    let catalogue = &outcome.report.meta.catalogue;
+    assert!(catalogue.is_custom(), "{catalogue:?}");
+    let builtin = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(
+        catalogue.digest, builtin.digest,
+        "file names are part of the digest"
+    );
+    let Some(certificate) = &outcome.report.certificate else {
+        panic!("every case passed");
+    };
+    assert_eq!(&certificate.catalogue, catalogue);
+    assert!(
+        mpcert::report::console::totals(&outcome.report)
+            .contains(&format!("custom catalogue {}", catalogue.digest))
+    );
+}

@@ -118,6 +118,18 @@ async fn bad_session_requests_are_refused_with_reasons() {
     assert_eq!(status, 400);
     assert!(message(&body).contains("not in the catalogue"), "{body}");
 
+    let mut broken = session_request("2.1.0", &cases);
+    broken["catalogue"] = json!({ "custom": { "files": [
+        { "name": "cases/onboarding.yaml", "text": "category: [\n" }
+    ] } });
+    let (status, body) = send(post(broken)).await;
+    assert_eq!(status, 400);
+    assert!(
+        message(&body).contains("the uploaded catalogue is invalid")
+            && message(&body).contains("cases/onboarding.yaml:"),
+        "{body}"
+    );
+
     let mut reference = session_request("3.4.0", &cases);
     reference["adapter"] = json!({ "kind": "reference" });
     let (status, body) = send(post(reference)).await;
