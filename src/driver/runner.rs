@@ -76,6 +76,7 @@ impl Runner<'_> {
             },
             Ok(record) => {
                 report.exchanges = record.exchanges;
+                report.truncated = record.truncated;
                 record.verdict
             }
         };
