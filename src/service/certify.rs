@@ -69,3 +69,122 @@ pub fn issue(
         issued_at: issued_at.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
+    use crate::service::clock::Clock;
+    use crate::service::emulator::fixtures::{VAT, case, catalogue_of};
+
+    const ALL: [&str; 3] = ["onboarding/onboard", "payments/pay", "payments/cancel"];
+
+    fn identity() -> Identity {
+        Identity {
+            client_name: "Acme POS".into(),
+            client_version: "2.1.7".into(),
+            adapter: AdapterInfo {
+                kind: AdapterKind::Exec,
+                command_digest: Some("ab".repeat(32)),
+            },
+            catalogue: CatalogueProvenance::builtin("digest"),
+            merchant_vat: VAT.into(),
+        }
+    }
+
+    /// A session over [`ALL`] that selected `selected` and concluded them with `verdicts`.
+    fn finished(selected: &[&str], verdicts: &[(&str, Verdict)]) -> Session {
+        let cases = ALL
+            .iter()
+            .map(|id| (*id, case(Default::default(), Vec::new())))
+            .collect();
+        let mut session = Session::new(
+            Arc::new(catalogue_of(cases)),
+            selected.iter().map(|id| (*id).to_string()).collect(),
+            VAT,
+            Clock::new(0.5),
+        );
+        for (id, verdict) in verdicts {
+            session.conclude(id, verdict.clone());
+        }
+        session
+    }
+
+    fn issued(session: &Session) -> Result<Certificate, String> {
+        issue(&identity(), session, "session-1", "2026-01-01T00:00:00Z")
+    }
+
+    fn failed() -> Verdict {
+        Verdict::Failed {
+            findings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn every_case_passed_certifies_every_category_and_says_what_was_proven() {
+        let verdicts: Vec<(&str, Verdict)> = ALL.iter().map(|id| (*id, Verdict::Passed)).collect();
+        let certificate = match issued(&finished(&ALL, &verdicts)) {
+            Ok(certificate) => certificate,
+            Err(reason) => panic!("every case passed: {reason}"),
+        };
+        assert_eq!(certificate.certified_version, "2.1");
+        assert_eq!(certificate.client_name, "Acme POS");
+        assert_eq!(certificate.adapter.kind, AdapterKind::Exec);
+        assert_eq!(certificate.time_scale, 0.5);
+        assert_eq!(certificate.merchant_vat, VAT);
+        assert_eq!(certificate.session_id, "session-1");
+        let categories: Vec<(&str, usize)> = certificate
+            .categories
+            .iter()
+            .map(|c| (c.id.as_str(), c.cases))
+            .collect();
+        assert_eq!(categories, vec![("onboarding", 1), ("payments", 2)]);
+    }
+
+    #[test]
+    fn a_partly_run_category_is_not_certified() {
+        let selected = ["onboarding/onboard", "payments/pay"];
+        let verdicts = [
+            ("onboarding/onboard", Verdict::Passed),
+            ("payments/pay", Verdict::Passed),
+        ];
+        let certificate = issued(&finished(&selected, &verdicts));
+        let ids: Option<Vec<String>> = certificate
+            .map(|c| c.categories.into_iter().map(|k| k.id).collect())
+            .ok();
+        assert_eq!(ids, Some(vec!["onboarding".to_string()]));
+    }
+
+    #[test]
+    fn a_case_that_did_not_pass_or_did_not_finish_withholds_it_and_is_named() {
+        let selected = ["onboarding/onboard", "payments/pay"];
+        let verdicts = [
+            ("onboarding/onboard", Verdict::Passed),
+            ("payments/pay", failed()),
+        ];
+        assert_eq!(
+            issued(&finished(&selected, &verdicts)).err(),
+            Some("payments/pay (failed) did not pass".to_string())
+        );
+        assert_eq!(
+            issued(&finished(&selected, &verdicts[..1])).err(),
+            Some("payments/pay (not finished) did not pass".to_string())
+        );
+    }
+
+    #[test]
+    fn without_the_mandatory_category_in_full_nothing_is_certified() {
+        let selected = ["payments/pay", "payments/cancel"];
+        let verdicts = [
+            ("payments/pay", Verdict::Passed),
+            ("payments/cancel", Verdict::Passed),
+        ];
+        let refused = issued(&finished(&selected, &verdicts)).err();
+        assert_eq!(
+            refused,
+            Some("the mandatory category onboarding did not pass in full".to_string())
+        );
+    }
+}

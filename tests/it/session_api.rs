@@ -64,11 +64,33 @@ fn session_request(version: &str, cases: &[String]) -> Value {
     })
 }
 
-/// A session opened with the operator token: (session URL, session token, creation answer).
+/// A session opened with the operator token: its URL, its token and the creation answer.
 struct Opened {
+    http: reqwest::Client,
     url: String,
     token: String,
     created: Value,
+}
+
+impl Opened {
+    /// `POST {session}/{tail}` with the session's token.
+    fn post(&self, tail: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/{tail}", self.url))
+            .bearer_auth(&self.token)
+    }
+
+    /// `GET {session}/{tail}` with the session's token.
+    fn get(&self, tail: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}/{tail}", self.url))
+            .bearer_auth(&self.token)
+    }
+
+    /// Finishes the armed case, reporting `body`.
+    async fn finish(&self, body: Value) -> (u16, Value) {
+        send(self.post("finish").json(&body)).await
+    }
 }
 
 async fn open(http: &reqwest::Client, service: &RunningService, request: &Value) -> Opened {
@@ -80,6 +102,7 @@ async fn open(http: &reqwest::Client, service: &RunningService, request: &Value)
         .unwrap_or_default()
         .to_string();
     Opened {
+        http: http.clone(),
         url: format!("{sessions}/{id}"),
         token: created["sessionToken"]
             .as_str()
@@ -191,18 +214,9 @@ async fn a_case_finished_without_running_its_steps_earns_nothing() {
     )
     .await;
     for case in onboarding_cases() {
-        let (status, body) = send(
-            http.post(format!("{}/cases/{case}/start", session.url))
-                .bearer_auth(&session.token),
-        )
-        .await;
+        let (status, body) = send(session.post(&format!("cases/{case}/start"))).await;
         assert_eq!(status, 200, "{body}");
-        let (status, record) = send(
-            http.post(format!("{}/finish", session.url))
-                .bearer_auth(&session.token)
-                .json(&json!({})),
-        )
-        .await;
+        let (status, record) = session.finish(json!({})).await;
         assert_eq!(status, 200, "{record}");
         assert_eq!(record["verdict"]["kind"], "error", "{record}");
         assert!(
@@ -213,11 +227,7 @@ async fn a_case_finished_without_running_its_steps_earns_nothing() {
             "{record}"
         );
     }
-    let (status, body) = send(
-        http.get(format!("{}/certificate", session.url))
-            .bearer_auth(&session.token),
-    )
-    .await;
+    let (status, body) = send(session.get("certificate")).await;
     assert_eq!(status, 409);
     assert!(message(&body).starts_with("not certified"), "{body}");
     service.stop().await;
@@ -235,21 +245,15 @@ async fn a_final_verdict_cannot_be_replaced_by_running_the_case_again() {
     )
     .await;
     let case = &onboarding_cases()[0];
-    let start = || {
-        http.post(format!("{}/cases/{case}/start", session.url))
-            .bearer_auth(&session.token)
-    };
+    let start = || session.post(&format!("cases/{case}/start"));
     let (status, _) = send(start()).await;
     assert_eq!(status, 200);
     let (status, body) = send(start()).await;
     assert_eq!(status, 409, "one case at a time: {body}");
     assert!(message(&body).contains("in progress"), "{body}");
-    let (status, _) = send(
-        http.post(format!("{}/finish", session.url))
-            .bearer_auth(&session.token)
-            .json(&json!({"unjudged": {"kind": "error", "reason": "the client crashed"}})),
-    )
-    .await;
+    let (status, _) = session
+        .finish(json!({"unjudged": {"kind": "error", "reason": "the client crashed"}}))
+        .await;
     assert_eq!(status, 200);
     let (status, body) = send(start()).await;
     assert_eq!(status, 409);
@@ -257,12 +261,9 @@ async fn a_final_verdict_cannot_be_replaced_by_running_the_case_again() {
         message(&body).contains("already has its final verdict (error)"),
         "{body}"
     );
-    let (status, body) = send(
-        http.post(format!("{}/finish", session.url))
-            .bearer_auth(&session.token)
-            .json(&json!({"unjudged": {"kind": "passed"}})),
-    )
-    .await;
+    let (status, body) = session
+        .finish(json!({"unjudged": {"kind": "passed"}}))
+        .await;
     assert_eq!(status, 400);
     assert!(message(&body).contains("judges"), "{body}");
     service.stop().await;
@@ -279,21 +280,23 @@ async fn steps_must_be_reported_in_order_as_the_catalogue_has_them() {
     )
     .await;
     let case = &onboarding_cases()[0];
-    let post = |tail: &str| {
-        http.post(format!("{}/{tail}", session.url))
-            .bearer_auth(&session.token)
-    };
-    send(post(&format!("cases/{case}/start"))).await;
-    let (status, body) = send(post("steps/1/begin")).await;
+    let (status, body) = send(session.post("cases/payments/payment-complete/start")).await;
+    assert_eq!(status, 409);
+    assert!(message(&body).contains("was not selected"), "{body}");
+    let (status, body) = send(session.post("steps/0/begin")).await;
+    assert_eq!(status, 409);
+    assert!(message(&body).contains("no case is in progress"), "{body}");
+    send(session.post(&format!("cases/{case}/start"))).await;
+    let (status, body) = send(session.post("steps/1/begin")).await;
     assert_eq!(status, 409);
     assert!(message(&body).contains("the next step"), "{body}");
-    let (status, _) = send(post("steps/0/begin")).await;
+    let (status, _) = send(session.post("steps/0/begin")).await;
     assert_eq!(status, 200);
     let lie = json!({
         "index": 0, "op": "delete_pos", "title": "t", "params": {},
         "outcome": {"kind": "ok", "result": {}}, "durationMs": 0.0
     });
-    let (status, body) = send(post("steps/end").json(&lie)).await;
+    let (status, body) = send(session.post("steps/end").json(&lie)).await;
     assert_eq!(status, 409);
     assert!(
         message(&body).contains("step in progress is 0 (create_pos)"),
@@ -452,22 +455,13 @@ async fn a_flooded_case_keeps_a_bounded_recording_and_fails() {
     .await;
     let (_, token) = pos_token(&http, &service, &session.created).await;
     let case = &onboarding_cases()[0];
-    send(
-        http.post(format!("{}/cases/{case}/start", session.url))
-            .bearer_auth(&session.token),
-    )
-    .await;
+    send(session.post(&format!("cases/{case}/start"))).await;
     let limit = mpcert::service::recorder::MAX_CASE_EXCHANGES;
     for _ in 0..limit + 20 {
         let (status, _) = send(stores(&http, &service, &token)).await;
         assert_eq!(status, 200);
     }
-    let (status, record) = send(
-        http.post(format!("{}/finish", session.url))
-            .bearer_auth(&session.token)
-            .json(&json!({})),
-    )
-    .await;
+    let (status, record) = session.finish(json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(record["exchanges"].as_array().map(Vec::len), Some(limit));
     assert_eq!(record["truncated"]["kept"], json!(limit));
