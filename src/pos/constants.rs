@@ -58,3 +58,11 @@ pub const MIN_TIMING_TOLERANCE_REAL_MS: f64 = 150.0;
 /// The shortest hold of a `hold200` fault, in real milliseconds (inferred), so a held answer always
 /// outlasts a client's (floored) timeout plus the judge's tolerance.
 pub const MIN_HOLD_REAL_MS: f64 = 400.0;
+
+/// How many polls of a new refund answer `Initiated` before MobilePay has reserved it (inferred):
+/// the refund-complete case's polls show `[Initiated, Initiated, Reserved…]`.
+pub const REFUND_POLLS_WHILE_INITIATED: usize = 2;
+/// What a store's balance can pay out in refunds, in the payment's currency (inferred): MobilePay
+/// never published the certification store's balance, so it covers any realistic certification
+/// run while a refund above it still meets 409 `1368`.
+pub const STORE_REFUND_BALANCE: f64 = 1_000_000.0;

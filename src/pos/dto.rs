@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::PaymentStatus;
 
+mod refunds;
+pub use refunds::{
+    CreateRefundRequest, CreateRefundResponse, GetRefundResponse, QueryRefundIdsResponse,
+};
+
 /// A beacon type a PoS supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum BeaconType {

@@ -1,5 +1,5 @@
-//! The emulated PoS v10 world one session's calls see: its points of sale, payments and bound
-//! idempotency keys, with the creation counter that orders them. The emulator's resource
+//! The emulated PoS v10 world one session's calls see: its points of sale, payments, refunds and
+//! bound idempotency keys, with the creation counter that orders them. The emulator's resource
 //! handlers own its rules (state machines, one active payment per PoS); sessions never share a
 //! world.
 
@@ -11,7 +11,10 @@ use crate::pos::{Endpoint, PaymentStatus};
 
 use super::session::ArmedCase;
 
-/// A session's points of sale, payments and idempotency records.
+mod refund;
+pub use refund::Refund;
+
+/// A session's points of sale, payments, refunds and idempotency records.
 #[derive(Debug, Default)]
 pub struct World {
     /// Points of sale by id.
@@ -20,6 +23,11 @@ pub struct World {
     pub payments: BTreeMap<String, Payment>,
     /// Bound idempotency keys.
     pub idempotency: HashMap<String, IdempotencyRecord>,
+    /// Refunds by id.
+    pub refunds: BTreeMap<String, Refund>,
+    /// Virtual milliseconds at which each captured payment was captured: a payment can be
+    /// refunded for 90 days from then.
+    pub captured_virtual_ms: BTreeMap<String, f64>,
     next_created: u64,
 }
 

@@ -1,7 +1,8 @@
 //! Conformance with MobilePay's official OpenAPI document (committed under `spec/`): every
 //! endpoint the service knows exists there with its method and operationId, and every request
-//! the reference client sent and every answer the service gave during a full run validates
-//! against the document's schemas for that operation and status.
+//! the reference client sent and every answer the service gave during a full run — and every
+//! refund operation driven over HTTP, refusals included — validates against the document's
+//! schemas for that operation and status.
 
 use std::path::Path;
 
@@ -11,6 +12,8 @@ use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::{config, run};
+
+mod refunds;
 
 fn spec() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/mobilepay-pos-v10.openapi.yaml");
@@ -157,6 +160,50 @@ fn every_endpoint_exists_in_the_official_document() {
     }
 }
 
+/// The one answer with a body the document omits: MobilePay's error table gives refund capture
+/// a coded 404 (`1004`), which travels as every refund error does, in an `ErrorResponseV2`.
+const CODED_404: (Endpoint, u16) = (Endpoint::CaptureRefund, 404);
+
+/// Checks one exchange of `endpoint` against the document: the request body against the
+/// operation's request schema, the status against its documented responses and the answer body
+/// against that response's schema. Returns whether an answer body was checked.
+fn check_exchange(
+    spec: &Value,
+    endpoint: Endpoint,
+    request: Option<&Value>,
+    status: u16,
+    response: Option<&Value>,
+) -> Result<bool, String> {
+    let operation = operation(spec, endpoint);
+    if let Some(body) = request {
+        let schema = first_content_schema(&operation["requestBody"])
+            .ok_or_else(|| format!("{endpoint} takes no body in the document"))?;
+        validate(spec, schema, body, "request")?;
+    }
+    let documented = &operation["responses"][status.to_string()];
+    if documented.is_null() {
+        return Err(format!("{endpoint}: status {status} is not documented"));
+    }
+    let schema = match first_content_schema(documented) {
+        Some(schema) => Some(schema),
+        None if (endpoint, status) == CODED_404 => {
+            Some(&spec["components"]["schemas"]["ErrorResponseV2"])
+        }
+        None => None,
+    };
+    match (schema, response) {
+        (Some(schema), Some(body)) => {
+            validate(spec, schema, body, "response")
+                .map_err(|e| format!("{endpoint} {status}: {e}"))?;
+            Ok(true)
+        }
+        (None, Some(_)) => Err(format!(
+            "{endpoint} {status}: the document has no body here"
+        )),
+        (_, None) => Ok(false),
+    }
+}
+
 #[tokio::test]
 async fn every_recorded_request_and_answer_conforms() {
     let spec = spec();
@@ -174,35 +221,15 @@ async fn every_recorded_request_and_answer_conforms() {
     for exchange in exchanges {
         let label = exchange.endpoint.as_deref().unwrap_or_default();
         let endpoint = Endpoint::parse(label).unwrap_or_else(|| panic!("unknown endpoint {label}"));
-        let operation = operation(&spec, endpoint);
-        if let Some(body) = exchange.request_json() {
-            let schema = first_content_schema(&operation["requestBody"])
-                .unwrap_or_else(|| panic!("{label} takes no body in the document"));
-            if let Err(e) = validate(&spec, schema, &body, "request") {
-                panic!("#{} {label}: {e}", exchange.seq);
-            }
-        }
         let Some(status) = exchange.status else {
             continue;
         };
-        let response = &operation["responses"][status.to_string()];
-        assert!(
-            !response.is_null(),
-            "#{} {label}: status {status} is not documented",
-            exchange.seq
-        );
-        match (first_content_schema(response), exchange.response_json()) {
-            (Some(schema), Some(body)) => {
-                if let Err(e) = validate(&spec, schema, &body, "response") {
-                    panic!("#{} {label} {status}: {e}", exchange.seq);
-                }
-                checked += 1;
-            }
-            (None, Some(_)) => panic!(
-                "#{} {label} {status}: the document has no body here",
-                exchange.seq
-            ),
-            (_, None) => {}
+        let request = exchange.request_json();
+        let response = exchange.response_json();
+        match check_exchange(&spec, endpoint, request.as_ref(), status, response.as_ref()) {
+            Ok(true) => checked += 1,
+            Ok(false) => {}
+            Err(e) => panic!("#{} {e}", exchange.seq),
         }
     }
     assert!(checked > 15, "only {checked} answers had bodies to check");

@@ -2,7 +2,8 @@
 //! token to a session, classify the endpoint, open the exchange record, apply the armed case's
 //! fault (`err500` answers 500 without touching state; `hold200` processes fully and then holds
 //! the answer), validate headers, enforce idempotency on the creating endpoints, and dispatch to
-//! the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
+//! the resource handlers (`stores`, `pointofsales`, `payments`, `refunds`), which hold the state
+//! machines.
 
 pub mod auth;
 #[cfg(test)]
@@ -12,6 +13,7 @@ mod idempotency;
 mod payments;
 mod pointofsales;
 mod query;
+mod refunds;
 mod stores;
 
 use axum::body::Bytes;
@@ -141,14 +143,14 @@ fn dispatch(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> ApiAn
         Endpoint::QueryPaymentIds => payments::list(session, request),
         Endpoint::CapturePayment => payments::capture(session, request),
         Endpoint::CancelPayment => payments::cancel(session, request),
-        Endpoint::GetCheckIn
-        | Endpoint::PreparePayment
-        | Endpoint::PaymentReady
-        | Endpoint::CreateRefund
-        | Endpoint::GetRefund
-        | Endpoint::QueryRefundIds
-        | Endpoint::CaptureRefund
-        | Endpoint::CancelRefund => Err(ApiError::NotFound),
+        Endpoint::CreateRefund => refunds::create(session, request),
+        Endpoint::GetRefund => refunds::get(session, request),
+        Endpoint::QueryRefundIds => refunds::list(session, request),
+        Endpoint::CaptureRefund => refunds::capture(session, request),
+        Endpoint::CancelRefund => refunds::cancel(session, request),
+        Endpoint::GetCheckIn | Endpoint::PreparePayment | Endpoint::PaymentReady => {
+            Err(ApiError::NotFound)
+        }
     }
 }
 

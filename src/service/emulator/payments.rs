@@ -194,6 +194,7 @@ pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     if !validate::is_valid_amount(body.amount) {
         return Err(ErrorCode::InvalidAmount.into());
     }
+    let now = session.clock().virtual_ms();
     let payment = find_mut(session, request)?;
     let reserved = payment.amount.unwrap_or_default();
     let same = |a: f64, b: f64| (a - b).abs() < 0.005;
@@ -217,6 +218,8 @@ pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         PaymentStatus::Reserved => {
             payment.status = PaymentStatus::Captured;
             payment.captured_amount = Some(body.amount);
+            let id = payment.id.clone();
+            session.world_mut().captured_virtual_ms.insert(id, now);
             Ok(None)
         }
         _ => Err(ErrorCode::PaymentNotReserved.into()),
