@@ -1,7 +1,10 @@
 //! The service's clock: real elapsed time since a session started, and the time scale that
-//! compresses every mandated delay (poll delays, held answers, error delays) so a certification
-//! can run in seconds. Virtual time is real time divided by the scale. The poll delays themselves
-//! are drawn by the session's pacer (`pacing`), which scales them with this clock.
+//! compresses every mandated delay (poll delays, held answers, error delays, token and
+//! reservation lifetimes) so a certification can run in seconds. Virtual time is real time
+//! divided by the scale. One rule governs every duration the service *states* (`pollDelayInMs`,
+//! `expires_in`): it is what the client will experience in real time at the current scale, the
+//! virtual duration times the scale. The poll delays themselves are drawn by the session's pacer
+//! (`pacing`), which scales them with this clock.
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +46,21 @@ impl Clock {
         Duration::from_secs_f64(virtual_ms as f64 * self.scale / 1000.0)
     }
 
+    /// A virtual duration in whole seconds as the service states it: the real seconds the client
+    /// will experience, rounded up and at least 1, so what is stated never outlives what is
+    /// meant by more than the rounding, and never reads 0.
+    pub fn stated_secs(&self, virtual_secs: u64) -> u64 {
+        let real = virtual_secs as f64 * self.scale;
+        // Trim float noise first so that, say, 3700 × 0.01 states 37 rather than 38.
+        let trimmed = (real * 1e6).round() / 1e6;
+        (trimmed.ceil() as u64).max(1)
+    }
+
+    /// The virtual milliseconds a real duration of `real_secs` spans at this scale.
+    pub fn virtual_ms_of_real_secs(&self, real_secs: u64) -> f64 {
+        real_secs as f64 * 1000.0 / self.scale
+    }
+
     /// How long a `hold200` fault holds its answer, in real time.
     pub fn hold(&self) -> Duration {
         let real_ms = (constants::HOLD_MS as f64 * self.scale).max(constants::MIN_HOLD_REAL_MS);
@@ -73,5 +91,21 @@ mod tests {
     fn holds_never_shrink_below_the_floor() {
         let fastest = Clock::new(0.001);
         assert_eq!(fastest.hold(), Duration::from_millis(400));
+    }
+
+    #[test]
+    fn stated_durations_are_what_the_client_experiences() {
+        let lifetime = constants::TOKEN_LIFETIME_SECS;
+        assert_eq!(Clock::new(1.0).stated_secs(lifetime), 3700);
+        assert_eq!(Clock::new(0.01).stated_secs(lifetime), 37);
+        assert_eq!(Clock::new(0.05).stated_secs(lifetime), 185);
+        assert_eq!(
+            Clock::new(0.001).stated_secs(lifetime),
+            4,
+            "3.7 s rounds up"
+        );
+        assert_eq!(Clock::new(0.000_001).stated_secs(lifetime), 1, "never 0");
+        let clock = Clock::new(0.01);
+        assert_eq!(clock.virtual_ms_of_real_secs(37), 3_700_000.0);
     }
 }
