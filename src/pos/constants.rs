@@ -23,6 +23,9 @@ pub const CERT_BRAND_NAME: &str = "PoS Certification";
 
 /// Lifetime of an access token in seconds (documented).
 pub const TOKEN_LIFETIME_SECS: u64 = 3700;
+/// How long a reservation lives before MobilePay ends it as `ExpiredAndCancelled`, in seconds
+/// (documented: 7 days).
+pub const RESERVATION_LIFETIME_SECS: u64 = 7 * 24 * 3600;
 
 /// The shortest `pollDelayInMs` the certification service announces, before time scaling
 /// (inferred): 1 s, as in the documented examples.

@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::judge::PaymentObservation;
+use crate::pos::constants::RESERVATION_LIFETIME_SECS;
 use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
 use crate::pos::{Endpoint, PaymentStatus};
 
@@ -36,6 +37,13 @@ impl World {
             .values()
             .filter(|p| !p.deleted)
             .max_by_key(|p| p.created_seq)
+    }
+
+    /// Ends every reservation that has outlived its lifetime at virtual time `now_virtual_ms`.
+    pub fn expire_reservations(&mut self, now_virtual_ms: f64) {
+        for payment in self.payments.values_mut() {
+            payment.expire_if_due(now_virtual_ms);
+        }
     }
 
     /// What the world holds for every payment created in the armed case, and for its seeded one.
@@ -129,6 +137,24 @@ pub struct Payment {
     pub created_seq: u64,
 }
 
+impl Payment {
+    /// Virtual milliseconds at which a reservation of this payment expires. Counted from the
+    /// payment's creation (inferred): a payment not reserved within minutes is cancelled long
+    /// before, so the documented 7 days from the reservation differ from this by minutes at most.
+    pub fn reservation_expires_virtual_ms(&self) -> f64 {
+        self.created_virtual_ms + RESERVATION_LIFETIME_SECS as f64 * 1000.0
+    }
+
+    /// Ends the reservation as `ExpiredAndCancelled` if it is due at `now_virtual_ms`.
+    pub fn expire_if_due(&mut self, now_virtual_ms: f64) {
+        if self.status == PaymentStatus::Reserved
+            && now_virtual_ms >= self.reservation_expires_virtual_ms()
+        {
+            self.status = PaymentStatus::ExpiredAndCancelled;
+        }
+    }
+}
+
 /// A bound idempotency key: the request it was first used for and the answer to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdempotencyRecord {
@@ -138,4 +164,45 @@ pub struct IdempotencyRecord {
     pub body: serde_json::Value,
     /// The answer body to replay.
     pub answer: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(status: PaymentStatus) -> Payment {
+        Payment {
+            id: "p".into(),
+            pos_id: "pos".into(),
+            order_id: "o".into(),
+            amount: Some(100.0),
+            currency_code: None,
+            restrictions: None,
+            merchant_payment_label: None,
+            planned_capture_delay: None,
+            status,
+            captured_amount: None,
+            partial_capture_possible: false,
+            customer: None,
+            polls: 0,
+            created_in_case: None,
+            created_virtual_ms: 1000.0,
+            created_seq: 1,
+        }
+    }
+
+    #[test]
+    fn only_a_reservation_expires_and_only_once_its_lifetime_is_over() {
+        let lifetime_ms = RESERVATION_LIFETIME_SECS as f64 * 1000.0;
+        let mut reserved = payment(PaymentStatus::Reserved);
+        reserved.expire_if_due(1000.0 + lifetime_ms - 1.0);
+        assert_eq!(reserved.status, PaymentStatus::Reserved);
+        reserved.expire_if_due(1000.0 + lifetime_ms);
+        assert_eq!(reserved.status, PaymentStatus::ExpiredAndCancelled);
+        for status in [PaymentStatus::IssuedToUser, PaymentStatus::Captured] {
+            let mut other = payment(status);
+            other.expire_if_due(f64::MAX);
+            assert_eq!(other.status, status);
+        }
+    }
 }

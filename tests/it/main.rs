@@ -5,6 +5,8 @@ mod catalogue_errors;
 mod cli;
 mod judge;
 mod openapi;
+mod pos_http;
 mod runs;
 mod session_api;
 mod support;
+mod time_rules;

@@ -1,8 +1,8 @@
 //! The emulated PoS v10 API. One pipeline serves every `/pos/v10` call: authenticate the bearer
 //! token to a session, classify the endpoint, open the exchange record, apply the armed case's
 //! fault (`err500` answers 500 without touching state; `hold200` processes fully and then holds
-//! the answer), validate headers, enforce idempotency on the creating endpoints, and dispatch to
-//! the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
+//! the answer), validate headers, enforce idempotency on the creating endpoints, let due
+//! reservations expire, and dispatch to the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
 
 pub mod auth;
 #[cfg(test)]
@@ -118,6 +118,9 @@ fn process(
             return Ok(Some(replay));
         }
     }
+    // Expiry is applied on the virtual clock whenever the session's payments are touched.
+    let now = session.clock().virtual_ms();
+    session.world_mut().expire_reservations(now);
     let vat = headers::effective_vat(headers, grant)
         .unwrap_or_else(|| session.merchant_vat().to_string());
     let answer = dispatch(session, &vat, request)?;

@@ -1,20 +1,18 @@
 //! Payments (domain reference §3.3, §6.1): initiate on a free PoS, query (which lets the
-//! simulated customer move the payment along its script), list by PoS, order id and state,
-//! capture with the amount rules, and cancel.
+//! simulated customer move the payment along its script, and shows when a reservation expires),
+//! list by PoS, order id and state, capture with the amount rules, and cancel.
 
 use serde_json::json;
 
 use crate::pos::dto::{InitiatePaymentRequest, PaymentCaptureRequest, QueryPaymentResponse};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode, PaymentStatus};
+use crate::service::clock::Clock;
 use crate::service::customer;
 use crate::service::session::Session;
 use crate::service::world::Payment;
 
 use super::{ApiAnswer, ApiRequest, parse_body, query};
-
-/// Reservations expire after seven days (documented).
-const RESERVATION_LIFETIME_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 
 fn check(body: &InitiatePaymentRequest) -> Result<(), ErrorCode> {
     if !validate::is_guid(&body.pos_id) {
@@ -103,9 +101,12 @@ fn find_mut<'a>(
 
 /// `GET /payments/{paymentid}`.
 pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+    let clock = session.clock();
     let poll_delay = session.next_poll_delay_ms();
     let payment = find_mut(session, request)?;
     customer::advance_on_poll(payment);
+    // The customer may just have reserved a payment whose lifetime is already over.
+    payment.expire_if_due(clock.virtual_ms());
     let customer_seen = !matches!(
         payment.status,
         PaymentStatus::Initiated | PaymentStatus::Prepared
@@ -124,8 +125,7 @@ pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         customer_token: customer_seen.then(|| format!("ct-{}", &payment.id[..8])),
         customer_receipt_token: customer_seen.then(String::new),
         loyalty_ids: customer_seen.then(Vec::new),
-        payment_expires_at: reserved
-            .then(|| expires_at(payment.created_virtual_ms + RESERVATION_LIFETIME_MS)),
+        payment_expires_at: reserved.then(|| expires_at(&clock, payment)).flatten(),
         partial_capture_possible: reserved.then_some(payment.partial_capture_possible),
         poll_delay_in_ms: poll_delay,
     };
@@ -134,17 +134,13 @@ pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         .map_err(|_| ErrorCode::Internal.into())
 }
 
-/// A virtual-clock instant as an RFC 3339 timestamp, counted from the Unix epoch so it is
-/// deterministic for a given virtual time.
-fn expires_at(virtual_ms: f64) -> String {
-    let seconds = (virtual_ms / 1000.0) as i64;
-    time::OffsetDateTime::from_unix_timestamp(seconds)
+/// When a reservation expires, as the service states instants: the wall-clock moment the
+/// client will really see it expire at the current time scale.
+fn expires_at(clock: &Clock, payment: &Payment) -> Option<String> {
+    clock
+        .stated_instant(payment.reservation_expires_virtual_ms())?
+        .format(&time::format_description::well_known::Rfc3339)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// `GET /payments?posId=&orderId=&state=`.
@@ -243,7 +239,7 @@ mod tests {
 
     use super::*;
     use crate::pos::Endpoint;
-    use crate::pos::constants::{POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS};
+    use crate::pos::constants::{POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS, RESERVATION_LIFETIME_SECS};
     use crate::service::emulator::fixtures::{
         Call, TestResult, armed_session, code, initiate, json_of, new_payment, new_pos,
         payment_body, session, set_status, status_of, text,
@@ -481,6 +477,20 @@ mod tests {
         let (min, max) = (POLL_DELAY_MIN_MS, POLL_DELAY_MAX_MS);
         assert!(delays.iter().all(|d| (min..=max).contains(d)), "{delays:?}");
         assert!(delays.windows(2).any(|w| w[0] != w[1]), "{delays:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_reservation_expires_after_its_lifetime_when_read() -> TestResult {
+        let (mut session, id) = with_payment(PaymentStatus::Reserved)?;
+        if let Some(payment) = session.world_mut().payments.get_mut(&id) {
+            // Created a lifetime ago on the session's virtual clock.
+            payment.created_virtual_ms -= RESERVATION_LIFETIME_SECS as f64 * 1000.0;
+        }
+        let answer = query_payment(&mut session, &id)?;
+        assert_eq!(text(&answer, "status")?, "ExpiredAndCancelled");
+        assert!(answer.get("paymentExpiresAt").is_none(), "{answer}");
+        assert_eq!(code(&capture_of(&mut session, &id, 100.0)), Some("1304"));
         Ok(())
     }
 
