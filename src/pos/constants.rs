@@ -26,6 +26,9 @@ pub const TOKEN_LIFETIME_SECS: u64 = 3700;
 /// How long a reservation lives before MobilePay ends it as `ExpiredAndCancelled`, in seconds
 /// (documented: 7 days).
 pub const RESERVATION_LIFETIME_SECS: u64 = 7 * 24 * 3600;
+/// The largest request body the PoS API accepts, in bytes (inferred): MobilePay documents no
+/// limit; the largest valid PoS v10 body is well under 1 KiB, so 64 KiB refuses only abuse.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The shortest `pollDelayInMs` the certification service announces, before time scaling
 /// (inferred): 1 s, as in the documented examples.

@@ -1,13 +1,23 @@
 //! The PoS v10 error model: every documented error code with its HTTP status and message, and
 //! the `ErrorResponse` / `ErrorResponseV2` bodies they travel in.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+
+use super::constants::MAX_BODY_BYTES;
 
 /// A documented PoS v10 error code (the `code` string of an error body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is named after the documented meaning in `message`
 pub enum ErrorCode {
     BadRequest,
+    // The next four are `1099` with a message that says what was wrong (inferred: MobilePay
+    // documents 1099 as the code of any other bad request).
+    UnsupportedContentType,
+    MalformedJson,
+    QueryParameterNotGuid,
+    BodyTooLarge,
     VatMissing,
     VatDuplicated,
     VatInvalid,
@@ -74,14 +84,32 @@ impl ErrorCode {
     }
 
     /// The human message sent with the code.
-    pub fn message(self) -> &'static str {
-        self.info().2
+    pub fn message(self) -> Cow<'static, str> {
+        match self {
+            // The limit is a named constant, so the message is composed from it.
+            ErrorCode::BodyTooLarge => Cow::Owned(format!(
+                "The request body is larger than the limit of {MAX_BODY_BYTES} bytes"
+            )),
+            _ => Cow::Borrowed(self.info().2),
+        }
     }
 
     fn info(self) -> (&'static str, u16, &'static str) {
         use ErrorCode::*;
         match self {
             BadRequest => ("1099", 400, "The request is invalid"),
+            UnsupportedContentType => (
+                "1099",
+                400,
+                "The Content-Type must be application/json, application/json-patch+json, text/json or application/*+json",
+            ),
+            MalformedJson => ("1099", 400, "The request body is not valid JSON"),
+            QueryParameterNotGuid => (
+                "1099",
+                400,
+                "A query parameter that must be a GUID (posId, storeId, paymentId) is not one",
+            ),
+            BodyTooLarge => ("1099", 400, "The request body is too large"),
             VatMissing => ("1151", 400, "The merchant VAT number header is missing"),
             VatDuplicated => ("1155", 400, "The merchant VAT number header is duplicated"),
             VatInvalid => ("1159", 400, "The merchant VAT number header is invalid"),
@@ -268,5 +296,14 @@ mod tests {
         assert_eq!(json["correlationId"], "c0ffee");
         assert!(json.get("origin").is_none());
         assert!(ApiError::Unauthorized.body("x", false).is_none());
+    }
+
+    #[test]
+    fn the_body_limit_message_names_the_limit() {
+        let body = ApiError::Coded(ErrorCode::BodyTooLarge).body("c", false);
+        let message = body.and_then(|b| b.message).unwrap_or_default();
+        assert!(message.contains(&MAX_BODY_BYTES.to_string()), "{message}");
+        assert_eq!(ErrorCode::BodyTooLarge.code(), "1099");
+        assert_eq!(ErrorCode::BodyTooLarge.status(), 400);
     }
 }

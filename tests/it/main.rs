@@ -3,6 +3,7 @@
 
 mod catalogue_errors;
 mod cli;
+mod hygiene;
 mod judge;
 mod openapi;
 mod pos_http;

@@ -1,8 +1,9 @@
 //! Conformance with MobilePay's official OpenAPI document (committed under `spec/`): every
-//! endpoint the service knows exists there with its method and operationId, and every request
-//! the reference client sent and every answer the service gave during a full run validates
-//! against the document's schemas for that operation and status. [`check_answer`] lets other
-//! tests hold any answer to the same standard.
+//! endpoint the service knows exists there with its method and operationId (and with the body
+//! and GUID query parameters the service checks), and every request the reference client sent
+//! and every answer the service gave during a full run validates against the document's schemas
+//! for that operation and status. [`check_answer`] lets other tests hold any answer to the same
+//! standard.
 
 use std::path::Path;
 
@@ -177,6 +178,23 @@ fn every_endpoint_exists_in_the_official_document() {
             operation["operationId"].as_str(),
             Some(endpoint.operation_id()),
             "{endpoint} is not in the OpenAPI document"
+        );
+        assert_eq!(
+            operation.get("requestBody").is_some(),
+            endpoint.takes_body(),
+            "{endpoint}: whether it takes a body"
+        );
+        let guid_queries: Vec<&str> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query" && p["schema"]["format"] == "uuid")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(
+            guid_queries,
+            endpoint.guid_query_parameters(),
+            "{endpoint}: GUID query parameters"
         );
     }
 }

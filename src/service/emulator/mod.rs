@@ -1,31 +1,37 @@
 //! The emulated PoS v10 API. One pipeline serves every `/pos/v10` call: authenticate the bearer
-//! token to a session, classify the endpoint, open the exchange record, apply the armed case's
-//! fault (`err500` answers 500 without touching state; `hold200` processes fully and then holds
-//! the answer), validate headers, enforce idempotency on the creating endpoints, let due
-//! reservations expire, and dispatch to the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
+//! token to a session, classify the endpoint, read the body up to its limit, open the exchange
+//! record, apply the armed case's fault (`err500` answers 500 without touching state; `hold200`
+//! processes fully and then holds the answer), validate headers, check request hygiene (body
+//! size, content type, JSON syntax, GUID query parameters), enforce idempotency on the creating
+//! endpoints, let due reservations expire, and dispatch to the resource handlers (`stores`,
+//! `pointofsales`, `payments`), which hold the state machines.
 
 pub mod auth;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod headers;
+mod hygiene;
 mod idempotency;
 mod payments;
 mod pointofsales;
 mod query;
 mod stores;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::catalogue::model::FaultReply;
+use crate::pos::constants::MAX_BODY_BYTES;
 use crate::pos::{ApiError, Endpoint, ErrorCode};
 
 use super::access;
 use super::recorder::{Arrival, ExchangeGuard};
 use super::registry::{Shared, TokenGrant};
 use super::session::Session;
+
+use hygiene::BodyFault;
 
 /// The path prefix of the PoS v10 API.
 pub const API_PREFIX: &str = "/pos/v10";
@@ -45,13 +51,15 @@ pub struct ApiRequest<'a> {
 /// A successful answer: a JSON body, or none.
 pub type ApiAnswer = Result<Option<serde_json::Value>, ApiError>;
 
-/// Serves every `/pos/v10/*` request.
+/// Serves every `/pos/v10/*` request. The body is taken raw, not as `Bytes`, so that no
+/// framework limit answers a status the OpenAPI document does not list: the pipeline applies its
+/// own limit and answers 400 `1099`.
 pub async fn handle(
     State(state): State<Shared>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let correlation_id = uuid::Uuid::new_v4().to_string();
     let path = uri.path().strip_prefix(API_PREFIX).unwrap_or_default();
@@ -67,6 +75,7 @@ pub async fn handle(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     session.touch();
+    let body = hygiene::read_body(body, MAX_BODY_BYTES).await;
     let clock = session.clock();
     let (attribution, fault) = {
         let mut state = session.state();
@@ -76,7 +85,12 @@ pub async fn handle(
         method: method.as_str(),
         path: &path_and_query,
         headers: &headers,
-        body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
+        // An oversized or broken body is not recorded: the answer says what was wrong with it.
+        body: body
+            .as_ref()
+            .ok()
+            .filter(|b| !b.is_empty())
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
         endpoint: Some(endpoint.to_string()),
         resource_id: resource_id.clone(),
     };
@@ -87,27 +101,44 @@ pub async fn handle(
         tokio::time::sleep(clock.err500_delay()).await;
         return respond(guard, Err(ErrorCode::Internal.into()), &correlation_id, v2);
     }
+    let (bytes, body_fault) = match body {
+        Ok(bytes) => (bytes, None),
+        Err(fault) => (Vec::new(), Some(fault)),
+    };
     let request = ApiRequest {
         endpoint,
         resource_id: resource_id.as_deref(),
         query: query::parse(uri.query().unwrap_or_default()),
-        body: &body,
+        body: &bytes,
     };
-    let answer = process(&mut session.state(), &grant, &headers, &request);
+    let context = CallContext {
+        grant: &grant,
+        headers: &headers,
+        body_fault,
+    };
+    let answer = process(&mut session.state(), &context, &request);
     if fault == Some(FaultReply::Hold200) {
         tokio::time::sleep(clock.hold()).await;
     }
     respond(guard, answer, &correlation_id, v2)
 }
 
-/// Header checks, idempotency and dispatch, under the registry lock.
-fn process(
-    session: &mut Session,
-    grant: &TokenGrant,
-    headers: &HeaderMap,
-    request: &ApiRequest<'_>,
-) -> ApiAnswer {
+/// What a PoS call brings besides its request: its grant and headers, and whether its body
+/// could be read.
+struct CallContext<'a> {
+    grant: &'a TokenGrant,
+    headers: &'a HeaderMap,
+    body_fault: Option<BodyFault>,
+}
+
+/// Header and hygiene checks, idempotency, expiry and dispatch, under the session's lock.
+fn process(session: &mut Session, call: &CallContext<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
+    let (headers, grant) = (call.headers, call.grant);
     headers::check(headers, grant)?;
+    if let Some(fault) = call.body_fault {
+        return Err(fault.into());
+    }
+    hygiene::check(headers, request)?;
     let key = if request.endpoint.requires_idempotency_key() {
         Some(headers::idempotency_key(headers)?)
     } else {
@@ -173,7 +204,8 @@ fn respond(guard: ExchangeGuard, answer: ApiAnswer, correlation_id: &str, v2: bo
     }
 }
 
-/// Parses a JSON body into `T`; any shape error is the generic 400 `1099`.
+/// Parses a JSON body into `T`; any shape error (the syntax was checked before) is the generic
+/// 400 `1099`.
 pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| ApiError::Coded(ErrorCode::BadRequest))
 }
