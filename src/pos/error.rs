@@ -12,12 +12,13 @@ use super::constants::MAX_BODY_BYTES;
 #[allow(missing_docs)] // each variant is named after the documented meaning in `message`
 pub enum ErrorCode {
     BadRequest,
-    // The next four are `1099` with a message that says what was wrong (inferred: MobilePay
+    // The next five are `1099` with a message that says what was wrong (inferred: MobilePay
     // documents 1099 as the code of any other bad request).
     UnsupportedContentType,
     MalformedJson,
     QueryParameterNotGuid,
     BodyTooLarge,
+    CurrencyNotAccepted,
     VatMissing,
     VatDuplicated,
     VatInvalid,
@@ -70,6 +71,12 @@ pub enum ErrorCode {
     PaymentOfOtherIntegrator,
     RefundOfOtherIntegrator,
     StoreOfOtherMerchant,
+    ReadyOfOtherMerchant,
+    CaptureOfOtherMerchant,
+    CancelOfOtherMerchant,
+    DeletePosOfOtherMerchant,
+    GetPosOfOtherMerchant,
+    GetPaymentOfOtherMerchant,
 }
 
 impl ErrorCode {
@@ -110,6 +117,11 @@ impl ErrorCode {
                 "A query parameter that must be a GUID (posId, storeId, paymentId) is not one",
             ),
             BodyTooLarge => ("1099", 400, "The request body is too large"),
+            CurrencyNotAccepted => (
+                "1099",
+                400,
+                "The currency is not accepted by the store of the point of sale",
+            ),
             VatMissing => ("1151", 400, "The merchant VAT number header is missing"),
             VatDuplicated => ("1155", 400, "The merchant VAT number header is duplicated"),
             VatInvalid => ("1159", 400, "The merchant VAT number header is invalid"),
@@ -206,14 +218,46 @@ impl ErrorCode {
             PaymentTooOld => ("1366", 409, "The payment is too old to be refunded"),
             RefundAmountTooHigh => ("1367", 409, "The refund amount is too high"),
             StoreBalanceTooLow => ("1368", 409, "The store's balance is too low"),
+            // 1400 also answers a payment on another merchant's PoS, for which no code of its
+            // own is documented (inferred), so the message names both.
             PosOfOtherIntegrator => (
                 "1400",
                 403,
-                "The point of sale belongs to another integrator",
+                "The point of sale belongs to another integrator or merchant",
             ),
             PaymentOfOtherIntegrator => ("1401", 403, "The payment belongs to another integrator"),
             RefundOfOtherIntegrator => ("1402", 403, "The refund belongs to another integrator"),
             StoreOfOtherMerchant => ("1403", 403, "The store does not belong to the merchant"),
+            ReadyOfOtherMerchant => (
+                "1406",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
+            CaptureOfOtherMerchant => (
+                "1407",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
+            CancelOfOtherMerchant => (
+                "1408",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
+            DeletePosOfOtherMerchant => (
+                "1409",
+                403,
+                "The point of sale was made on behalf of another merchant",
+            ),
+            GetPosOfOtherMerchant => (
+                "1410",
+                403,
+                "The point of sale was made on behalf of another merchant",
+            ),
+            GetPaymentOfOtherMerchant => (
+                "1411",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
         }
     }
 }

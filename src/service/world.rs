@@ -1,7 +1,9 @@
 //! The emulated PoS v10 world one session's calls see: its points of sale, payments and bound
-//! idempotency keys, with the creation counter that orders them. The emulator's resource
-//! handlers own its rules (state machines, one active payment per PoS); sessions never share a
-//! world.
+//! idempotency keys, with the creation counter that orders them. A session is one integrator,
+//! so every resource in its world belongs to it; each also belongs to a merchant — a PoS to the
+//! merchant it was created for, a payment to its PoS's merchant — which decides who may see and
+//! act on it. The emulator's resource handlers own its rules (state machines, one active payment
+//! per PoS); sessions never share a world.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -37,6 +39,13 @@ impl World {
             .values()
             .filter(|p| !p.deleted)
             .max_by_key(|p| p.created_seq)
+    }
+
+    /// The merchant a payment belongs to: its PoS's.
+    pub fn merchant_of(&self, payment: &Payment) -> Option<&str> {
+        self.points_of_sale
+            .get(&payment.pos_id)
+            .map(|p| p.merchant_vat.as_str())
     }
 
     /// Ends every reservation that has outlived its lifetime at virtual time `now_virtual_ms`.
@@ -84,6 +93,8 @@ pub struct PointOfSale {
     pub merchant_pos_id: String,
     /// Its store.
     pub store_id: String,
+    /// The merchant (VAT number) it was created for: its store's owner.
+    pub merchant_vat: String,
     /// Its name.
     pub name: String,
     /// Its beacon id.
@@ -204,5 +215,35 @@ mod tests {
             other.expire_if_due(f64::MAX);
             assert_eq!(other.status, status);
         }
+    }
+
+    #[test]
+    fn a_payment_belongs_to_its_points_of_sale_merchant() {
+        let mut world = World::default();
+        let reserved = payment(PaymentStatus::Reserved);
+        assert_eq!(world.merchant_of(&reserved), None);
+        world.points_of_sale.insert(
+            "pos".into(),
+            PointOfSale {
+                id: "pos".into(),
+                merchant_pos_id: "till".into(),
+                store_id: "store".into(),
+                merchant_vat: "FI90000040".into(),
+                name: "Till".into(),
+                beacon_id: "123456789012345".into(),
+                callback_alias: None,
+                supported_beacon_types: Vec::new(),
+                require_payment_before_checkin: false,
+                deleted: true,
+                created_seq: 1,
+            },
+        );
+        assert_eq!(world.merchant_of(&reserved), Some("FI90000040"));
+        world.payments.insert("p".into(), reserved);
+        world.expire_reservations(f64::MAX);
+        assert_eq!(
+            world.payments.get("p").map(|p| p.status),
+            Some(PaymentStatus::ExpiredAndCancelled)
+        );
     }
 }

@@ -5,6 +5,7 @@ mod catalogue_errors;
 mod cli;
 mod hygiene;
 mod judge;
+mod merchants;
 mod openapi;
 mod pos_http;
 mod runs;

@@ -15,6 +15,10 @@ use crate::openapi::{check_answer, spec};
 pub const OPERATOR: &str = "operator-token-for-pos-tests";
 /// The Danish certification merchant.
 pub const DK: &str = "DK90000028";
+/// The Finnish certification merchant.
+pub const FI: &str = "FI90000040";
+/// A valid VAT number of a merchant that is not a certification merchant.
+pub const STRANGER: &str = "DK12345678";
 /// The version every call declares.
 pub const VERSION: &str = "2.1.0";
 
@@ -166,6 +170,14 @@ impl Pos {
         (pos.token, _) = token(&pos.http, service, session, Some(vat)).await;
         pos.vat_header = None;
         pos
+    }
+
+    /// The same client acting for `vat` through the header instead.
+    pub fn acting_for(&self, vat: &str) -> Pos {
+        Pos {
+            vat_header: Some(vat.to_string()),
+            ..self.clone()
+        }
     }
 
     /// A request to `path_and_query` (below `/pos/v10`) with the token, the version header and

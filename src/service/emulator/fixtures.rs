@@ -1,5 +1,5 @@
 //! Test fixtures for the emulator's resource handlers: a fresh session, owned requests, valid
-//! bodies, and shortcuts that create a PoS or a payment.
+//! bodies, callers acting for a merchant, and shortcuts that create a PoS or a payment.
 
 use serde_json::{Value, json};
 
@@ -14,6 +14,7 @@ use crate::service::arm;
 use crate::service::clock::Clock;
 use crate::service::session::{Identity, Session, SessionHandle};
 
+use super::scope::Caller;
 use super::{ApiAnswer, ApiRequest, payments, pointofsales, query};
 
 /// What a test returns.
@@ -23,6 +24,11 @@ pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 pub(crate) const VAT: &str = CERT_MERCHANT_VAT_DK;
 /// Another merchant's VAT number.
 pub(crate) const OTHER_VAT: &str = "DK12345678";
+/// A caller acting for `vat`.
+pub(crate) fn acting_for(vat: &str) -> Caller<'_> {
+    Caller { vat }
+}
+
 /// The id of the armed case in [`armed_session`].
 pub(crate) const CASE: &str = "payments/payment-complete";
 
@@ -65,12 +71,7 @@ pub(crate) fn catalogue_of(cases: Vec<(&str, Case)>) -> Catalogue {
 /// catalogue and selected.
 pub(crate) fn session_with(cases: Vec<(&str, Case)>) -> Session {
     let selected = cases.iter().map(|(id, _)| (*id).to_string()).collect();
-    Session::new(
-        Arc::new(catalogue_of(cases)),
-        selected,
-        VAT,
-        Clock::new(1.0),
-    )
+    Session::new(Arc::new(catalogue_of(cases)), selected, Clock::new(1.0))
 }
 
 /// A fresh session with nothing selected.
@@ -188,10 +189,10 @@ pub(crate) fn pos_body(merchant_pos_id: &str) -> Value {
     })
 }
 
-/// `POST /pointofsales` with `body` on behalf of the certification merchant.
+/// `POST /pointofsales` with `body` on behalf of the Danish certification merchant.
 pub(crate) fn create_pos(session: &mut Session, body: &Value) -> ApiAnswer {
     let call = Call::new(Endpoint::CreatePos).body(body);
-    pointofsales::create(session, VAT, &call.request())
+    pointofsales::create(session, &acting_for(VAT), &call.request())
 }
 
 /// Creates a valid PoS and returns its id.
@@ -213,10 +214,10 @@ pub(crate) fn payment_body(pos_id: &str, order_id: &str, amount: Value) -> Value
     })
 }
 
-/// `POST /payments` with `body`.
+/// `POST /payments` with `body` on behalf of the Danish certification merchant.
 pub(crate) fn initiate(session: &mut Session, body: &Value) -> ApiAnswer {
     let call = Call::new(Endpoint::InitiatePayment).body(body);
-    payments::initiate(session, &call.request())
+    payments::initiate(session, &acting_for(VAT), &call.request())
 }
 
 /// Initiates a valid 100 DKK payment and returns its id.

@@ -1,10 +1,11 @@
 //! The emulated PoS v10 API. One pipeline serves every `/pos/v10` call: authenticate the bearer
 //! token to a session, classify the endpoint, read the body up to its limit, open the exchange
 //! record, apply the armed case's fault (`err500` answers 500 without touching state; `hold200`
-//! processes fully and then holds the answer), validate headers, check request hygiene (body
-//! size, content type, JSON syntax, GUID query parameters), enforce idempotency on the creating
-//! endpoints, let due reservations expire, and dispatch to the resource handlers (`stores`,
-//! `pointofsales`, `payments`), which hold the state machines.
+//! processes fully and then holds the answer), validate headers (which settle the merchant the
+//! call acts for), check request hygiene (body size, content type, JSON syntax, GUID query
+//! parameters), enforce idempotency on the creating endpoints, let due reservations expire, and
+//! dispatch to the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state
+//! machines and refuse another merchant's resources (`scope`).
 
 pub mod auth;
 #[cfg(test)]
@@ -15,6 +16,7 @@ mod idempotency;
 mod payments;
 mod pointofsales;
 mod query;
+pub mod scope;
 mod stores;
 
 use axum::body::Body;
@@ -32,6 +34,7 @@ use super::registry::{Shared, TokenGrant};
 use super::session::Session;
 
 use hygiene::BodyFault;
+use scope::Caller;
 
 /// The path prefix of the PoS v10 API.
 pub const API_PREFIX: &str = "/pos/v10";
@@ -133,14 +136,13 @@ struct CallContext<'a> {
 
 /// Header and hygiene checks, idempotency, expiry and dispatch, under the session's lock.
 fn process(session: &mut Session, call: &CallContext<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
-    let (headers, grant) = (call.headers, call.grant);
-    headers::check(headers, grant)?;
+    let vat = headers::check(call.headers, call.grant)?;
     if let Some(fault) = call.body_fault {
         return Err(fault.into());
     }
-    hygiene::check(headers, request)?;
+    hygiene::check(call.headers, request)?;
     let key = if request.endpoint.requires_idempotency_key() {
-        Some(headers::idempotency_key(headers)?)
+        Some(headers::idempotency_key(call.headers)?)
     } else {
         None
     };
@@ -152,29 +154,28 @@ fn process(session: &mut Session, call: &CallContext<'_>, request: &ApiRequest<'
     // Expiry is applied on the virtual clock whenever the session's payments are touched.
     let now = session.clock().virtual_ms();
     session.world_mut().expire_reservations(now);
-    let vat = headers::effective_vat(headers, grant)
-        .unwrap_or_else(|| session.merchant_vat().to_string());
-    let answer = dispatch(session, &vat, request)?;
+    let caller = Caller { vat: &vat };
+    let answer = dispatch(session, &caller, request)?;
     if let (Some(key), Some(body)) = (key, &answer) {
         idempotency::bind(session, key, request, body.clone());
     }
     Ok(answer)
 }
 
-fn dispatch(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> ApiAnswer {
+fn dispatch(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     match request.endpoint {
-        Endpoint::GetStores => stores::list(vat, request),
-        Endpoint::GetStore => stores::get(vat, request),
-        Endpoint::GetDetailedStores => stores::detailed(vat, request),
-        Endpoint::CreatePos => pointofsales::create(session, vat, request),
-        Endpoint::GetPosWithFilter => pointofsales::list(session, request),
-        Endpoint::GetPos => pointofsales::get(session, request),
-        Endpoint::DeletePos => pointofsales::delete(session, request),
-        Endpoint::InitiatePayment => payments::initiate(session, request),
-        Endpoint::QueryPayment => payments::query(session, request),
-        Endpoint::QueryPaymentIds => payments::list(session, request),
-        Endpoint::CapturePayment => payments::capture(session, request),
-        Endpoint::CancelPayment => payments::cancel(session, request),
+        Endpoint::GetStores => stores::list(caller.vat, request),
+        Endpoint::GetStore => stores::get(caller.vat, request),
+        Endpoint::GetDetailedStores => stores::detailed(caller.vat, request),
+        Endpoint::CreatePos => pointofsales::create(session, caller, request),
+        Endpoint::GetPosWithFilter => pointofsales::list(session, caller, request),
+        Endpoint::GetPos => pointofsales::get(session, caller, request),
+        Endpoint::DeletePos => pointofsales::delete(session, caller, request),
+        Endpoint::InitiatePayment => payments::initiate(session, caller, request),
+        Endpoint::QueryPayment => payments::query(session, caller, request),
+        Endpoint::QueryPaymentIds => payments::list(session, caller, request),
+        Endpoint::CapturePayment => payments::capture(session, caller, request),
+        Endpoint::CancelPayment => payments::cancel(session, caller, request),
         Endpoint::GetCheckIn
         | Endpoint::PreparePayment
         | Endpoint::PaymentReady
