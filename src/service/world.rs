@@ -3,7 +3,7 @@
 //! so every resource in its world belongs to it; each also belongs to a merchant — a PoS to the
 //! merchant it was created for, a payment to its PoS's merchant — which decides who may see and
 //! act on it. The emulator's resource handlers own its rules (state machines, one active payment
-//! per PoS); sessions never share a world.
+//! per PoS); sessions never share a world (only beacon ids are global, see `beacons`).
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,8 +1,9 @@
 //! Merchants and integrators over HTTP. A session is one integrator connected to both
 //! certification merchants: a call acts for the merchant its token claims, else the one its VAT
 //! header names; another merchant's resources get the documented 403 and listings show only
-//! the merchant's own. Another session (integrator) is invisible: its ids are not found. The
-//! Finnish merchant has a store of its own and pays in euro.
+//! the merchant's own. Another session (integrator) is invisible: its ids are not found. Beacon
+//! ids are unique across the whole service. The Finnish merchant has a store of its own and pays
+//! in euro.
 
 use mpcert::pos::Endpoint;
 use mpcert::pos::constants::{CERT_STORE_ID, CERT_STORE_ID_FI};
@@ -171,6 +172,73 @@ async fn another_sessions_resources_are_not_found() {
     // The same merchantPosId is free in another integrator's world.
     let (status, _) = mine.create_pos("till-1", CERT_STORE_ID, None).await;
     assert_eq!(status, 200);
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_beacon_id_is_unique_across_sessions_until_its_pos_is_deleted() {
+    let service = service(0.01).await;
+    let http = reqwest::Client::new();
+    let request = session_request(&cases(&[]), None);
+    let first = Pos::header(&service, &open(&http, &service, &request).await, DK).await;
+    let second = Pos::header(&service, &open(&http, &service, &request).await, DK).await;
+    let beacon = "c1f0a7e2-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
+    let (status, created) = first
+        .create_pos("till-1", CERT_STORE_ID, Some(beacon))
+        .await;
+    assert_eq!(status, 200);
+    let pos_id = field(&created, "posId");
+    let upper = beacon.to_ascii_uppercase();
+    let (status, answer) = second
+        .create_pos("till-2", CERT_STORE_ID, Some(&upper))
+        .await;
+    assert_eq!((status, field(&answer, "code")), (409, "1202".into()));
+    let (status, answer) = first
+        .create_pos("till-3", CERT_STORE_ID, Some(beacon))
+        .await;
+    assert_eq!(
+        (status, field(&answer, "code")),
+        (409, "1202".into()),
+        "same session"
+    );
+    assert_eq!(
+        service.state().beacons().len(),
+        1,
+        "a refusal holds no beacon"
+    );
+    let (status, _) = first
+        .call(Endpoint::DeletePos, Some(&pos_id), "", None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, answer) = second
+        .create_pos("till-2", CERT_STORE_ID, Some(&upper))
+        .await;
+    assert_eq!(status, 200, "a deleted PoS frees its beacon: {answer}");
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_session_frees_its_beacons() {
+    let mut options = mpcert::service::ServiceOptions::new(0.01);
+    options.operator_token = Some(mpcert::secret::Secret::new(crate::pos_http::OPERATOR));
+    options.idle_expiry = std::time::Duration::from_millis(100);
+    let service = mpcert::service::start(([127, 0, 0, 1], 0).into(), options)
+        .await
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    let http = reqwest::Client::new();
+    let mut evictions = service.state().evictions();
+    let session = open(&http, &service, &session_request(&cases(&[]), None)).await;
+    let pos = Pos::header(&service, &session, DK).await;
+    let (status, _) = pos
+        .create_pos("till-1", CERT_STORE_ID, Some("123456789012345"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(service.state().beacons().len(), 1);
+    evictions
+        .wait_for(|evicted| *evicted >= 1)
+        .await
+        .unwrap_or_else(|e| panic!("the service stopped: {e}"));
+    assert!(service.state().beacons().is_empty());
     service.stop().await;
 }
 

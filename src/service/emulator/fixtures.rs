@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::catalogue::model::{BackendScript, CustomerScript};
 use crate::catalogue::{Case, Catalogue, Category, CategoryHeader, LocatedCase, Location, Step};
@@ -11,6 +11,7 @@ use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
 use crate::pos::{ApiError, Endpoint, PaymentStatus};
 use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
 use crate::service::arm;
+use crate::service::beacons::Beacons;
 use crate::service::clock::Clock;
 use crate::service::session::{Identity, Session, SessionHandle};
 
@@ -24,9 +25,25 @@ pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 pub(crate) const VAT: &str = CERT_MERCHANT_VAT_DK;
 /// Another merchant's VAT number.
 pub(crate) const OTHER_VAT: &str = "DK12345678";
-/// A caller acting for `vat`.
+/// The session id fixture callers act in.
+pub(crate) const SESSION_ID: &str = "fixture-session";
+
+/// A beacon index no fixture claims in, for callers that only read or delete: tests run in
+/// parallel, so every test that creates a PoS claims in an index of its own.
+static UNCLAIMED: LazyLock<Beacons> = LazyLock::new(Beacons::default);
+
+/// A caller acting for `vat` in the fixture session, with `beacons` as the service's index.
+pub(crate) fn caller<'a>(vat: &'a str, beacons: &'a Beacons) -> Caller<'a> {
+    Caller {
+        vat,
+        session_id: SESSION_ID,
+        beacons,
+    }
+}
+
+/// A caller acting for `vat` that creates no PoS (see [`UNCLAIMED`]).
 pub(crate) fn acting_for(vat: &str) -> Caller<'_> {
-    Caller { vat }
+    caller(vat, &UNCLAIMED)
 }
 
 /// The id of the armed case in [`armed_session`].
@@ -189,10 +206,12 @@ pub(crate) fn pos_body(merchant_pos_id: &str) -> Value {
     })
 }
 
-/// `POST /pointofsales` with `body` on behalf of the Danish certification merchant.
+/// `POST /pointofsales` with `body` on behalf of the Danish certification merchant, with a beacon
+/// index of its own (global beacon uniqueness is tested with an explicit shared index).
 pub(crate) fn create_pos(session: &mut Session, body: &Value) -> ApiAnswer {
+    let beacons = Beacons::default();
     let call = Call::new(Endpoint::CreatePos).body(body);
-    pointofsales::create(session, &acting_for(VAT), &call.request())
+    pointofsales::create(session, &caller(VAT, &beacons), &call.request())
 }
 
 /// Creates a valid PoS and returns its id.

@@ -50,8 +50,10 @@ mod tests {
 
     use super::*;
     use crate::pos::Endpoint;
+    use crate::service::beacons::Beacons;
     use crate::service::emulator::fixtures::{
-        Call, TestResult, VAT, code, json_of, new_pos, payment_body, pos_body, session, text,
+        Call, SESSION_ID, TestResult, VAT, code, json_of, new_pos, payment_body, pos_body, session,
+        text,
     };
     use crate::service::emulator::{ApiAnswer, CallContext, process};
     use crate::service::registry::TokenGrant;
@@ -142,14 +144,17 @@ mod tests {
     /// Runs `call` through the pipeline's synchronous part with idempotency key `key`.
     fn run(session: &mut Session, key: &str, call: &Call) -> ApiAnswer {
         let grant = TokenGrant {
-            session_id: "fixture".to_string(),
+            session_id: SESSION_ID.to_string(),
             expires_virtual_ms: f64::MAX,
             merchant_vat_claim: None,
         };
+        let beacons = Beacons::default();
         let context = CallContext {
             grant: &grant,
             headers: &headers(key),
             body_fault: None,
+            session_id: SESSION_ID,
+            beacons: &beacons,
         };
         process(session, &context, &call.request())
     }

@@ -29,6 +29,7 @@ use crate::pos::constants::MAX_BODY_BYTES;
 use crate::pos::{ApiError, Endpoint, ErrorCode};
 
 use super::access;
+use super::beacons::Beacons;
 use super::recorder::{Arrival, ExchangeGuard};
 use super::registry::{Shared, TokenGrant};
 use super::session::Session;
@@ -118,6 +119,8 @@ pub async fn handle(
         grant: &grant,
         headers: &headers,
         body_fault,
+        session_id: session.id(),
+        beacons: state.beacons(),
     };
     let answer = process(&mut session.state(), &context, &request);
     if fault == Some(FaultReply::Hold200) {
@@ -126,12 +129,14 @@ pub async fn handle(
     respond(guard, answer, &correlation_id, v2)
 }
 
-/// What a PoS call brings besides its request: its grant and headers, and whether its body
-/// could be read.
+/// What a PoS call brings besides its request: its grant and headers, whether its body could be
+/// read, and the session and service-wide state it acts in.
 struct CallContext<'a> {
     grant: &'a TokenGrant,
     headers: &'a HeaderMap,
     body_fault: Option<BodyFault>,
+    session_id: &'a str,
+    beacons: &'a Beacons,
 }
 
 /// Header and hygiene checks, idempotency, expiry and dispatch, under the session's lock.
@@ -154,7 +159,11 @@ fn process(session: &mut Session, call: &CallContext<'_>, request: &ApiRequest<'
     // Expiry is applied on the virtual clock whenever the session's payments are touched.
     let now = session.clock().virtual_ms();
     session.world_mut().expire_reservations(now);
-    let caller = Caller { vat: &vat };
+    let caller = Caller {
+        vat: &vat,
+        session_id: call.session_id,
+        beacons: call.beacons,
+    };
     let answer = dispatch(session, &caller, request)?;
     if let (Some(key), Some(body)) = (key, &answer) {
         idempotency::bind(session, key, request, body.clone());

@@ -1,8 +1,8 @@
 //! Points of sale (domain reference §3.2): create with every field rule and uniqueness among
-//! active PoSes (`merchantPosId` per merchant, `beaconId` in the session), look up by filter or
-//! id, and delete — each only for the merchant that owns the PoS's store. A PoS is immutable;
-//! deleting keeps its record so a repeated DELETE by the same integrator is answered 200
-//! (inferred).
+//! active PoSes (`merchantPosId` per merchant, `beaconId` across the whole service), look up by
+//! filter or id, and delete — each only for the merchant that owns the PoS's store. A PoS is
+//! immutable; deleting keeps its record so a repeated DELETE by the same integrator is answered
+//! 200 (inferred), and frees its beacon id for any session.
 
 use serde_json::json;
 
@@ -51,25 +51,19 @@ pub fn create(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'
     if merchant.vat != caller.vat {
         return Err(ErrorCode::StoreOfOtherMerchant.into());
     }
-    let active = || {
-        session
-            .world()
-            .points_of_sale
-            .values()
-            .filter(|p| !p.deleted)
-    };
-    if active().any(|p| p.merchant_vat == caller.vat && p.merchant_pos_id == body.merchant_pos_id) {
+    if session.world().points_of_sale.values().any(|p| {
+        !p.deleted && p.merchant_vat == caller.vat && p.merchant_pos_id == body.merchant_pos_id
+    }) {
         return Err(ErrorCode::MerchantPosIdTaken.into());
-    }
-    if let Some(beacon) = &body.beacon_id {
-        if active().any(|p| p.beacon_id.eq_ignore_ascii_case(beacon)) {
-            return Err(ErrorCode::BeaconIdTaken.into());
-        }
     }
     let id = uuid::Uuid::new_v4().to_string();
     let beacon_id = body
         .beacon_id
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // Claimed last, so a refusal above never holds a beacon id.
+    if !caller.beacons.claim(&beacon_id, caller.session_id, &id) {
+        return Err(ErrorCode::BeaconIdTaken.into());
+    }
     let created_seq = session.world_mut().next_created_seq();
     let pos = PointOfSale {
         id: id.clone(),
@@ -144,7 +138,8 @@ pub fn delete(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'
         request.resource_id,
         ErrorCode::DeletePosOfOtherMerchant,
     )?;
-    let id = pos.id.clone();
+    let (id, beacon) = (pos.id.clone(), pos.beacon_id.clone());
+    caller.beacons.release(&beacon, caller.session_id, &id);
     if let Some(pos) = session.world_mut().points_of_sale.get_mut(&id) {
         pos.deleted = true;
     }
@@ -158,9 +153,10 @@ mod tests {
     use super::*;
     use crate::pos::Endpoint;
     use crate::pos::constants::CERT_STORE_ID;
+    use crate::service::beacons::Beacons;
     use crate::service::emulator::fixtures::{
-        Call, OTHER_VAT, TestResult, VAT, acting_for, code, create_pos, json_of, new_pos, pos_body,
-        session, text,
+        Call, OTHER_VAT, TestResult, VAT, acting_for, caller, code, create_pos, json_of, new_pos,
+        pos_body, session, text,
     };
 
     const BEACON: &str = "c1f0a7e2-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
@@ -354,13 +350,36 @@ mod tests {
     #[test]
     fn a_beacon_id_is_unique_among_active_points_of_sale() -> TestResult {
         let mut session = session();
+        let beacons = Beacons::default();
+        let dk = caller(VAT, &beacons);
+        let create_with = |session: &mut Session, body: &Value| {
+            create(
+                session,
+                &dk,
+                &Call::new(Endpoint::CreatePos).body(body).request(),
+            )
+        };
         let mut body = with("beaconId", json!(BEACON));
-        let first = text(&json_of(create_pos(&mut session, &body))?, "posId")?;
+        let first = text(&json_of(create_with(&mut session, &body))?, "posId")?;
         body["merchantPosId"] = json!("till-2");
         body["beaconId"] = json!(BEACON.to_ascii_uppercase());
-        assert_eq!(code(&create_pos(&mut session, &body)), Some("1202"));
-        assert_eq!(delete_pos(&mut session, &first), Ok(None));
-        json_of(create_pos(&mut session, &body))?;
+        assert_eq!(code(&create_with(&mut session, &body)), Some("1202"));
+        let delete_call = Call::new(Endpoint::DeletePos).id(&first);
+        assert_eq!(delete(&mut session, &dk, &delete_call.request()), Ok(None));
+        json_of(create_with(&mut session, &body))?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_refused_create_holds_no_beacon() -> TestResult {
+        let mut session = session();
+        let beacons = Beacons::default();
+        let mut body = with("beaconId", json!(BEACON));
+        body["storeId"] = json!("00000000-0000-4000-8000-000000000000");
+        let call = Call::new(Endpoint::CreatePos).body(&body);
+        let answer = create(&mut session, &caller(VAT, &beacons), &call.request());
+        assert_eq!(code(&answer), Some("1002"));
+        assert!(beacons.is_empty());
         Ok(())
     }
 

@@ -6,13 +6,18 @@
 //! all, so they are simply not found (404, or 409 `1000` for an id in a body).
 
 use crate::pos::{ApiError, ErrorCode};
+use crate::service::beacons::Beacons;
 use crate::service::world::{Payment, PointOfSale, World};
 
-/// Who a call acts for.
+/// Who a call acts for, and the service-wide state it may touch.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
     /// The merchant the call acts for (the token's claim, else the VAT header).
     pub vat: &'a str,
+    /// The session (integrator) the call belongs to.
+    pub session_id: &'a str,
+    /// The service-wide index of active beacon ids.
+    pub beacons: &'a Beacons,
 }
 
 /// The point of sale in the path (deleted or not), if the caller's merchant owns it: 404 when
@@ -61,7 +66,7 @@ mod tests {
     use crate::pos::constants::{CERT_MERCHANT_VAT_FI, CERT_STORE_ID, CERT_STORE_ID_FI};
     use crate::pos::{Endpoint, PaymentStatus};
     use crate::service::emulator::fixtures::{
-        Call, OTHER_VAT, TestResult, VAT, acting_for, code, json_of, new_payment, new_pos,
+        Call, OTHER_VAT, TestResult, VAT, acting_for, caller, code, json_of, new_payment, new_pos,
         payment_body, pos_body, session, set_status, text,
     };
     use crate::service::emulator::{ApiAnswer, payments, pointofsales};
@@ -174,7 +179,8 @@ mod tests {
     #[test]
     fn each_merchant_creates_points_of_sale_in_its_own_store_only() -> TestResult {
         let mut session = session();
-        let fi = acting_for(CERT_MERCHANT_VAT_FI);
+        let beacons = Beacons::default();
+        let fi = caller(CERT_MERCHANT_VAT_FI, &beacons);
         let mut body = pos_body("till-1");
         let create = |session: &mut Session, caller: &Caller<'_>, body: &Value| {
             let call = Call::new(Endpoint::CreatePos).body(body);
@@ -182,7 +188,7 @@ mod tests {
         };
         assert_eq!(code(&create(&mut session, &fi, &body)), Some("1403"));
         body["storeId"] = json!(CERT_STORE_ID_FI);
-        let dk = acting_for(VAT);
+        let dk = caller(VAT, &beacons);
         assert_eq!(code(&create(&mut session, &dk, &body)), Some("1403"));
         let finnish = text(&json_of(create(&mut session, &fi, &body))?, "posId")?;
         // The same merchantPosId is free for the other merchant.
@@ -201,7 +207,8 @@ mod tests {
     #[test]
     fn a_payment_must_be_in_the_currency_of_the_pos_store() -> TestResult {
         let mut session = session();
-        let fi = acting_for(CERT_MERCHANT_VAT_FI);
+        let beacons = Beacons::default();
+        let fi = caller(CERT_MERCHANT_VAT_FI, &beacons);
         let mut body = pos_body("till-1");
         body["storeId"] = json!(CERT_STORE_ID_FI);
         let call = Call::new(Endpoint::CreatePos).body(&body);
