@@ -190,6 +190,8 @@ fn session_request(catalogue: &Catalogue, plan: &Plan, settings: &DriveSettings)
             .selected_cases(catalogue)
             .map(|(category, case)| case_id(category, case))
             .collect(),
+        // The service's default, the Danish certification merchant (a later flag chooses).
+        merchant_vat: None,
     }
 }
 

@@ -2,14 +2,34 @@
 //! embedded service and the judge rely on. Each inferred fact is a named constant here so it is
 //! easy to find and change; nothing else in the code base hard-codes one of these values.
 
+use super::ErrorCode;
+use super::dto::CurrencyCode;
+
 /// The merchant brand id of the self-certification merchant (documented).
 pub const CERT_MERCHANT_BRAND_ID: &str = "MPPOSCERT1";
 /// The merchant location id of the self-certification store (documented).
 pub const CERT_MERCHANT_LOCATION_ID: &str = "00001";
 /// The Danish VAT number of the self-certification merchant, as sent in headers (documented).
 pub const CERT_MERCHANT_VAT_DK: &str = "DK90000028";
-/// The store id of the self-certification store (documented 2020–2021; clients should still look it up).
+/// The Finnish VAT number of the self-certification merchant, as sent in headers (documented).
+pub const CERT_MERCHANT_VAT_FI: &str = "FI90000040";
+/// The store id of the Danish merchant's self-certification store (documented 2020–2021; clients
+/// should still look it up).
 pub const CERT_STORE_ID: &str = "9d0a9c45-1793-4e82-9410-b0ee6779ab60";
+/// The store id of the Finnish merchant's self-certification store (inferred): MobilePay never
+/// published one, so the Finnish merchant gets a store of its own with the same brand and
+/// location ids (`MPPOSCERT1`/`00001`) but a distinct id.
+pub const CERT_STORE_ID_FI: &str = "5f3b8e21-6c0d-4a7e-9b14-90000040f100";
+/// The only currency the Danish certification store accepts (inferred): its country's.
+pub const CERT_CURRENCY_DK: CurrencyCode = CurrencyCode::Dkk;
+/// The only currency the Finnish certification store accepts (inferred): its country's.
+pub const CERT_CURRENCY_FI: CurrencyCode = CurrencyCode::Eur;
+/// The answer to a payment in a currency its store does not accept (inferred): no code is
+/// documented for it, so it is the generic 400 `1099`, with a message saying why.
+pub const CURRENCY_MISMATCH: ErrorCode = ErrorCode::CurrencyNotAccepted;
+/// The answer to a payment on another merchant's point of sale (inferred): `POST /payments`
+/// documents no "other merchant" code, so its one documented 403, `1400`, answers it.
+pub const PAYMENT_ON_OTHER_MERCHANTS_POS: ErrorCode = ErrorCode::PosOfOtherIntegrator;
 /// The certification store's name and address (inferred): MobilePay never published them.
 pub const CERT_STORE_NAME: &str = "Cert Store";
 /// Street of the certification store (inferred).
@@ -18,11 +38,25 @@ pub const CERT_STORE_STREET: &str = "Testvej 1";
 pub const CERT_STORE_ZIP: &str = "2100";
 /// City of the certification store (inferred).
 pub const CERT_STORE_CITY: &str = "København Ø";
-/// Brand name of the certification store (inferred).
+/// Brand name of the certification stores (inferred).
 pub const CERT_BRAND_NAME: &str = "PoS Certification";
+/// Name of the Finnish certification store (inferred).
+pub const CERT_STORE_NAME_FI: &str = "Cert Store FI";
+/// Street of the Finnish certification store (inferred).
+pub const CERT_STORE_STREET_FI: &str = "Testikatu 1";
+/// Zip code of the Finnish certification store (inferred).
+pub const CERT_STORE_ZIP_FI: &str = "00100";
+/// City of the Finnish certification store (inferred).
+pub const CERT_STORE_CITY_FI: &str = "Helsinki";
 
 /// Lifetime of an access token in seconds (documented).
 pub const TOKEN_LIFETIME_SECS: u64 = 3700;
+/// How long a reservation lives before MobilePay ends it as `ExpiredAndCancelled`, in seconds
+/// (documented: 7 days).
+pub const RESERVATION_LIFETIME_SECS: u64 = 7 * 24 * 3600;
+/// The largest request body the PoS API accepts, in bytes (inferred): MobilePay documents no
+/// limit; the largest valid PoS v10 body is well under 1 KiB, so 64 KiB refuses only abuse.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The shortest `pollDelayInMs` the certification service announces, before time scaling
 /// (inferred): 1 s, as in the documented examples.

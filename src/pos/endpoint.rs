@@ -158,6 +158,29 @@ impl Endpoint {
         )
     }
 
+    /// Whether the OpenAPI document gives the operation a JSON request body.
+    pub fn takes_body(self) -> bool {
+        matches!(
+            self,
+            Endpoint::CreatePos
+                | Endpoint::InitiatePayment
+                | Endpoint::PreparePayment
+                | Endpoint::PaymentReady
+                | Endpoint::CapturePayment
+                | Endpoint::CreateRefund
+        )
+    }
+
+    /// The query parameters the OpenAPI document declares `format: uuid`.
+    pub fn guid_query_parameters(self) -> &'static [&'static str] {
+        match self {
+            Endpoint::QueryPaymentIds => &["posId"],
+            Endpoint::GetPosWithFilter => &["storeId"],
+            Endpoint::QueryRefundIds => &["paymentId"],
+            _ => &[],
+        }
+    }
+
     /// Whether the answer carries `pollDelayInMs` that governs the next call.
     pub fn is_polled(self) -> bool {
         matches!(

@@ -1,13 +1,24 @@
 //! The PoS v10 error model: every documented error code with its HTTP status and message, and
 //! the `ErrorResponse` / `ErrorResponseV2` bodies they travel in.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+
+use super::constants::MAX_BODY_BYTES;
 
 /// A documented PoS v10 error code (the `code` string of an error body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[allow(missing_docs)] // each variant is named after the documented meaning in `message`
 pub enum ErrorCode {
     BadRequest,
+    // The next five are `1099` with a message that says what was wrong (inferred: MobilePay
+    // documents 1099 as the code of any other bad request).
+    UnsupportedContentType,
+    MalformedJson,
+    QueryParameterNotGuid,
+    BodyTooLarge,
+    CurrencyNotAccepted,
     VatMissing,
     VatDuplicated,
     VatInvalid,
@@ -60,6 +71,12 @@ pub enum ErrorCode {
     PaymentOfOtherIntegrator,
     RefundOfOtherIntegrator,
     StoreOfOtherMerchant,
+    ReadyOfOtherMerchant,
+    CaptureOfOtherMerchant,
+    CancelOfOtherMerchant,
+    DeletePosOfOtherMerchant,
+    GetPosOfOtherMerchant,
+    GetPaymentOfOtherMerchant,
 }
 
 impl ErrorCode {
@@ -74,14 +91,37 @@ impl ErrorCode {
     }
 
     /// The human message sent with the code.
-    pub fn message(self) -> &'static str {
-        self.info().2
+    pub fn message(self) -> Cow<'static, str> {
+        match self {
+            // The limit is a named constant, so the message is composed from it.
+            ErrorCode::BodyTooLarge => Cow::Owned(format!(
+                "The request body is larger than the limit of {MAX_BODY_BYTES} bytes"
+            )),
+            _ => Cow::Borrowed(self.info().2),
+        }
     }
 
     fn info(self) -> (&'static str, u16, &'static str) {
         use ErrorCode::*;
         match self {
             BadRequest => ("1099", 400, "The request is invalid"),
+            UnsupportedContentType => (
+                "1099",
+                400,
+                "The Content-Type must be application/json, application/json-patch+json, text/json or application/*+json",
+            ),
+            MalformedJson => ("1099", 400, "The request body is not valid JSON"),
+            QueryParameterNotGuid => (
+                "1099",
+                400,
+                "A query parameter that must be a GUID (posId, storeId, paymentId) is not one",
+            ),
+            BodyTooLarge => ("1099", 400, "The request body is too large"),
+            CurrencyNotAccepted => (
+                "1099",
+                400,
+                "The currency is not accepted by the store of the point of sale",
+            ),
             VatMissing => ("1151", 400, "The merchant VAT number header is missing"),
             VatDuplicated => ("1155", 400, "The merchant VAT number header is duplicated"),
             VatInvalid => ("1159", 400, "The merchant VAT number header is invalid"),
@@ -178,14 +218,46 @@ impl ErrorCode {
             PaymentTooOld => ("1366", 409, "The payment is too old to be refunded"),
             RefundAmountTooHigh => ("1367", 409, "The refund amount is too high"),
             StoreBalanceTooLow => ("1368", 409, "The store's balance is too low"),
+            // 1400 also answers a payment on another merchant's PoS, for which no code of its
+            // own is documented (inferred), so the message names both.
             PosOfOtherIntegrator => (
                 "1400",
                 403,
-                "The point of sale belongs to another integrator",
+                "The point of sale belongs to another integrator or merchant",
             ),
             PaymentOfOtherIntegrator => ("1401", 403, "The payment belongs to another integrator"),
             RefundOfOtherIntegrator => ("1402", 403, "The refund belongs to another integrator"),
             StoreOfOtherMerchant => ("1403", 403, "The store does not belong to the merchant"),
+            ReadyOfOtherMerchant => (
+                "1406",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
+            CaptureOfOtherMerchant => (
+                "1407",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
+            CancelOfOtherMerchant => (
+                "1408",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
+            DeletePosOfOtherMerchant => (
+                "1409",
+                403,
+                "The point of sale was made on behalf of another merchant",
+            ),
+            GetPosOfOtherMerchant => (
+                "1410",
+                403,
+                "The point of sale was made on behalf of another merchant",
+            ),
+            GetPaymentOfOtherMerchant => (
+                "1411",
+                403,
+                "The payment was made on behalf of another merchant",
+            ),
         }
     }
 }
@@ -268,5 +340,14 @@ mod tests {
         assert_eq!(json["correlationId"], "c0ffee");
         assert!(json.get("origin").is_none());
         assert!(ApiError::Unauthorized.body("x", false).is_none());
+    }
+
+    #[test]
+    fn the_body_limit_message_names_the_limit() {
+        let body = ApiError::Coded(ErrorCode::BodyTooLarge).body("c", false);
+        let message = body.and_then(|b| b.message).unwrap_or_default();
+        assert!(message.contains(&MAX_BODY_BYTES.to_string()), "{message}");
+        assert_eq!(ErrorCode::BodyTooLarge.code(), "1099");
+        assert_eq!(ErrorCode::BodyTooLarge.status(), 400);
     }
 }

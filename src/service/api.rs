@@ -26,6 +26,7 @@ use super::certify;
 use super::clock::Clock;
 use super::emulator::API_PREFIX;
 use super::emulator::auth::TOKEN_PATH;
+use super::merchants;
 use super::registry::Shared;
 use super::session::{Identity, Session, SessionHandle};
 use super::verdicts::{self, Recorded};
@@ -106,6 +107,21 @@ fn choose_catalogue(
                 )),
             }
         }
+    }
+}
+
+/// The certification merchant a session request certifies as: the one asked for, else the
+/// Danish one.
+fn merchant_of(request: &SessionRequest) -> Result<&'static str, String> {
+    match request.merchant_vat.as_deref() {
+        None => Ok(CERT_MERCHANT_VAT_DK),
+        Some(vat) => merchants::by_vat(vat).map(|m| m.vat).ok_or_else(|| {
+            let known: Vec<&str> = merchants::CERT_MERCHANTS.iter().map(|m| m.vat).collect();
+            format!(
+                "merchantVat `{vat}` is not a certification merchant; use one of {}",
+                known.join(", ")
+            )
+        }),
     }
 }
 
@@ -202,6 +218,10 @@ pub async fn create(
     if let Err(message) = check_identification(&request) {
         return bad_request(message);
     }
+    let merchant_vat = match merchant_of(&request) {
+        Ok(vat) => vat,
+        Err(message) => return bad_request(message),
+    };
     let (catalogue, provenance) = match choose_catalogue(&state, &request.catalogue) {
         Ok(chosen) => chosen,
         Err(refusal) => return refusal.into_response(),
@@ -211,7 +231,6 @@ pub async fn create(
         Err(message) => return bad_request(message),
     };
     let time_scale = state.options().time_scale;
-    let merchant_vat = CERT_MERCHANT_VAT_DK;
     let identity = Identity {
         client_name: request.client_name,
         client_version: request.client_version,
@@ -219,7 +238,7 @@ pub async fn create(
         catalogue: provenance.clone(),
         merchant_vat: merchant_vat.to_string(),
     };
-    let session = Session::new(catalogue, selected, merchant_vat, Clock::new(time_scale));
+    let session = Session::new(catalogue, selected, Clock::new(time_scale));
     let created = SessionHandle::create(identity, session);
     let handle = created.handle;
     let answer = SessionCreated {

@@ -4,9 +4,10 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::pos::dto::{CurrencyCode, PlannedCaptureDelay};
+use crate::pos::dto::PlannedCaptureDelay;
 use crate::pos::{Endpoint, PaymentStatus};
 
+use super::merchants;
 use super::session::{ArmedCase, LifecycleError, Session};
 use super::world::Payment;
 
@@ -55,9 +56,13 @@ fn seed_payment(
 ) -> Result<String, LifecycleError> {
     let clock = session.clock();
     let world = session.world_mut();
-    let pos_id = world
+    let (pos_id, currency) = world
         .session_pos()
-        .map(|p| p.id.clone())
+        .map(|p| {
+            // The seeded payment is in the currency the PoS's store accepts.
+            let currency = merchants::by_vat(&p.merchant_vat).map(|m| m.currency);
+            (p.id.clone(), currency)
+        })
         .ok_or_else(|| LifecycleError::NoPointOfSale(case_id.to_string()))?;
     let id = uuid::Uuid::new_v4().to_string();
     let created_seq = world.next_created_seq();
@@ -66,7 +71,7 @@ fn seed_payment(
         pos_id,
         order_id: format!("seeded-{}", &id[..8]),
         amount: Some(SEEDED_AMOUNT),
-        currency_code: Some(CurrencyCode::Dkk),
+        currency_code: currency,
         restrictions: None,
         merchant_payment_label: None,
         planned_capture_delay: Some(PlannedCaptureDelay::None),

@@ -103,7 +103,6 @@ mod tests {
         let mut session = Session::new(
             Arc::new(catalogue_of(cases)),
             selected.iter().map(|id| (*id).to_string()).collect(),
-            VAT,
             Clock::new(0.5),
         );
         for (id, verdict) in verdicts {

@@ -5,6 +5,7 @@
 //! mandated delay. It runs in-process on `127.0.0.1:0` by default, or standalone via
 //! `mpcert serve`. Submodules: `wire` (the session API's bodies), `api` (its handlers),
 //! `access` (operator and session tokens), `registry` (finding and expiring sessions),
+//! `beacons` (the service-wide beacon index), `merchants` (the certification merchants),
 //! `session` (one session's identity, state and lifecycle), `world` (its emulated PoS data),
 //! `arm` (arming a case), `customer` (the simulated customer), `verdicts` (judging a finished
 //! case), `certify` (issuing the certificate), `recorder` (bounded recording), `clock`.
@@ -12,10 +13,12 @@
 pub mod access;
 pub mod api;
 pub mod arm;
+pub mod beacons;
 pub mod certify;
 pub mod clock;
 pub mod customer;
 pub mod emulator;
+pub mod merchants;
 pub mod pacing;
 pub mod recorder;
 pub mod registry;

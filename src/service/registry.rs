@@ -2,7 +2,10 @@
 //! the indexes that find a session — by id, by PoS client id, by access token. The indexes are
 //! locked only to look a session up; each session's state has a lock of its own, so one busy
 //! session never holds up another. Idle sessions are swept away with their tokens and
-//! recordings, so a long-running `mpcert serve` stays within bounded memory.
+//! recordings, so a long-running `mpcert serve` stays within bounded memory. The one piece of
+//! PoS state shared across sessions, the index of active beacon ids ([`Beacons`]), lives here
+//! too; its lock is a leaf (see `beacons`), so lock order is: indexes or tokens or a session's
+//! state, then the beacon index, and nothing is taken while the beacon index is held.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -14,6 +17,7 @@ use crate::catalogue::{Catalogue, CatalogueError};
 use crate::secret::Secret;
 
 use super::access::SecretDigest;
+use super::beacons::Beacons;
 use super::session::SessionHandle;
 
 /// How long a session may stay idle before the service forgets it, by default.
@@ -68,6 +72,7 @@ pub struct ServiceState {
     builtin: Arc<Catalogue>,
     indexes: RwLock<Indexes>,
     tokens: Mutex<HashMap<String, TokenGrant>>,
+    beacons: Beacons,
     evicted: watch::Sender<u64>,
 }
 
@@ -88,6 +93,7 @@ impl ServiceState {
             builtin,
             indexes: RwLock::new(Indexes::default()),
             tokens: Mutex::new(HashMap::new()),
+            beacons: Beacons::default(),
             evicted: watch::channel(0).0,
         }))
     }
@@ -100,6 +106,11 @@ impl ServiceState {
     /// The built-in catalogue.
     pub fn builtin(&self) -> &Arc<Catalogue> {
         &self.builtin
+    }
+
+    /// The service-wide index of active beacon ids.
+    pub fn beacons(&self) -> &Beacons {
+        &self.beacons
     }
 
     /// Whether a session may be created with `presented` (the operator token, when one is set).
@@ -167,8 +178,8 @@ impl ServiceState {
         (self.indexes().sessions.len(), self.tokens().len())
     }
 
-    /// Drops every session idle for longer than the idle expiry, with its tokens and recording,
-    /// and every expired token; returns how many sessions went.
+    /// Drops every session idle for longer than the idle expiry, with its tokens, recording and
+    /// beacon ids, and every expired token; returns how many sessions went.
     pub fn sweep(&self) -> usize {
         let idle = self.options.idle_expiry;
         let expired: Vec<String> = self
@@ -186,6 +197,9 @@ impl ServiceState {
                     tracing::info!(session = %id, "idle session expired");
                 }
             }
+        }
+        if !expired.is_empty() {
+            self.beacons.release_sessions(&expired);
         }
         let live: Vec<(String, f64)> = {
             let indexes = self.indexes();
@@ -255,6 +269,8 @@ mod tests {
         state.insert(busy.clone());
         state.issue_token("idle".into(), grant(&idle));
         state.issue_token("busy".into(), grant(&busy));
+        assert!(state.beacons().claim("543210987654321", idle.id(), "p1"));
+        assert!(state.beacons().claim("123456789012345", busy.id(), "p1"));
         let headers = axum::http::HeaderMap::new();
         let in_flight = crate::service::recorder::ExchangeGuard::open(
             busy.clone(),
@@ -276,6 +292,8 @@ mod tests {
         assert!(state.grant("idle").is_none());
         assert!(state.grant("busy").is_some());
         assert_eq!(state.counts(), (1, 1));
+        assert!(!state.beacons().claim("123456789012345", busy.id(), "p2"));
+        assert!(state.beacons().claim("543210987654321", idle.id(), "p3"));
         drop(in_flight);
     }
 

@@ -124,7 +124,6 @@ pub struct Identity {
 pub struct Session {
     catalogue: Arc<Catalogue>,
     selected: Vec<String>,
-    merchant_vat: String,
     clock: Clock,
     pacer: PollPacer,
     world: World,
@@ -134,16 +133,10 @@ pub struct Session {
 
 impl Session {
     /// A fresh session over `catalogue` with `selected` cases (full ids, already validated).
-    pub fn new(
-        catalogue: Arc<Catalogue>,
-        selected: Vec<String>,
-        merchant_vat: &str,
-        clock: Clock,
-    ) -> Self {
+    pub fn new(catalogue: Arc<Catalogue>, selected: Vec<String>, clock: Clock) -> Self {
         Session {
             catalogue,
             selected,
-            merchant_vat: merchant_vat.to_string(),
             clock,
             pacer: PollPacer::new(uuid::Uuid::new_v4().as_u64_pair().0),
             world: World::default(),
@@ -160,11 +153,6 @@ impl Session {
     /// The `pollDelayInMs` to announce on the next poll, in real milliseconds.
     pub fn next_poll_delay_ms(&mut self) -> u32 {
         self.pacer.next_delay_ms(&self.clock)
-    }
-
-    /// The merchant the session acts for.
-    pub fn merchant_vat(&self) -> &str {
-        &self.merchant_vat
     }
 
     /// The catalogue the session runs.

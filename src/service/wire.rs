@@ -24,6 +24,10 @@ pub struct SessionRequest {
     /// The selected cases by full id (`category/case`); every case of the mandatory category
     /// must be among them.
     pub cases: Vec<String>,
+    /// The certification merchant to certify as (`DK90000028` or `FI90000040`); absent, the
+    /// Danish one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_vat: Option<String>,
 }
 
 /// The catalogue a session runs.
@@ -66,7 +70,7 @@ pub struct SessionCreated {
     pub client_id: String,
     /// Per-session PoS client secret; shown once.
     pub client_secret: String,
-    /// The merchant VAT number to act for.
+    /// The certification merchant (VAT number) the session certifies as; the client acts for it.
     pub merchant_vat: String,
     /// The service's time scale.
     pub time_scale: f64,

@@ -1,11 +1,14 @@
 //! The emulated PoS v10 world one session's calls see: its points of sale, payments, refunds and
-//! bound idempotency keys, with the creation counter that orders them. The emulator's resource
-//! handlers own its rules (state machines, one active payment per PoS); sessions never share a
-//! world.
+//! bound idempotency keys, with the creation counter that orders them. A session is one integrator,
+//! so every resource in its world belongs to it; each also belongs to a merchant — a PoS to the
+//! merchant it was created for, a payment to its PoS's merchant — which decides who may see and
+//! act on it. The emulator's resource handlers own its rules (state machines, one active payment
+//! per PoS); sessions never share a world (only beacon ids are global, see `beacons`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::judge::PaymentObservation;
+use crate::pos::constants::RESERVATION_LIFETIME_SECS;
 use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
 use crate::pos::{Endpoint, PaymentStatus};
 
@@ -46,6 +49,20 @@ impl World {
             .max_by_key(|p| p.created_seq)
     }
 
+    /// The merchant a payment belongs to: its PoS's.
+    pub fn merchant_of(&self, payment: &Payment) -> Option<&str> {
+        self.points_of_sale
+            .get(&payment.pos_id)
+            .map(|p| p.merchant_vat.as_str())
+    }
+
+    /// Ends every reservation that has outlived its lifetime at virtual time `now_virtual_ms`.
+    pub fn expire_reservations(&mut self, now_virtual_ms: f64) {
+        for payment in self.payments.values_mut() {
+            payment.expire_if_due(now_virtual_ms);
+        }
+    }
+
     /// What the world holds for every payment created in the armed case, and for its seeded one.
     pub fn observe_case_payments(&self, armed: &ArmedCase) -> BTreeMap<String, PaymentObservation> {
         self.payments
@@ -84,6 +101,8 @@ pub struct PointOfSale {
     pub merchant_pos_id: String,
     /// Its store.
     pub store_id: String,
+    /// The merchant (VAT number) it was created for: its store's owner.
+    pub merchant_vat: String,
     /// Its name.
     pub name: String,
     /// Its beacon id.
@@ -137,6 +156,24 @@ pub struct Payment {
     pub created_seq: u64,
 }
 
+impl Payment {
+    /// Virtual milliseconds at which a reservation of this payment expires. Counted from the
+    /// payment's creation (inferred): a payment not reserved within minutes is cancelled long
+    /// before, so the documented 7 days from the reservation differ from this by minutes at most.
+    pub fn reservation_expires_virtual_ms(&self) -> f64 {
+        self.created_virtual_ms + RESERVATION_LIFETIME_SECS as f64 * 1000.0
+    }
+
+    /// Ends the reservation as `ExpiredAndCancelled` if it is due at `now_virtual_ms`.
+    pub fn expire_if_due(&mut self, now_virtual_ms: f64) {
+        if self.status == PaymentStatus::Reserved
+            && now_virtual_ms >= self.reservation_expires_virtual_ms()
+        {
+            self.status = PaymentStatus::ExpiredAndCancelled;
+        }
+    }
+}
+
 /// A bound idempotency key: the request it was first used for and the answer to replay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IdempotencyRecord {
@@ -146,4 +183,75 @@ pub struct IdempotencyRecord {
     pub body: serde_json::Value,
     /// The answer body to replay.
     pub answer: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payment(status: PaymentStatus) -> Payment {
+        Payment {
+            id: "p".into(),
+            pos_id: "pos".into(),
+            order_id: "o".into(),
+            amount: Some(100.0),
+            currency_code: None,
+            restrictions: None,
+            merchant_payment_label: None,
+            planned_capture_delay: None,
+            status,
+            captured_amount: None,
+            partial_capture_possible: false,
+            customer: None,
+            polls: 0,
+            created_in_case: None,
+            created_virtual_ms: 1000.0,
+            created_seq: 1,
+        }
+    }
+
+    #[test]
+    fn only_a_reservation_expires_and_only_once_its_lifetime_is_over() {
+        let lifetime_ms = RESERVATION_LIFETIME_SECS as f64 * 1000.0;
+        let mut reserved = payment(PaymentStatus::Reserved);
+        reserved.expire_if_due(1000.0 + lifetime_ms - 1.0);
+        assert_eq!(reserved.status, PaymentStatus::Reserved);
+        reserved.expire_if_due(1000.0 + lifetime_ms);
+        assert_eq!(reserved.status, PaymentStatus::ExpiredAndCancelled);
+        for status in [PaymentStatus::IssuedToUser, PaymentStatus::Captured] {
+            let mut other = payment(status);
+            other.expire_if_due(f64::MAX);
+            assert_eq!(other.status, status);
+        }
+    }
+
+    #[test]
+    fn a_payment_belongs_to_its_points_of_sale_merchant() {
+        let mut world = World::default();
+        let reserved = payment(PaymentStatus::Reserved);
+        assert_eq!(world.merchant_of(&reserved), None);
+        world.points_of_sale.insert(
+            "pos".into(),
+            PointOfSale {
+                id: "pos".into(),
+                merchant_pos_id: "till".into(),
+                store_id: "store".into(),
+                merchant_vat: "FI90000040".into(),
+                name: "Till".into(),
+                beacon_id: "123456789012345".into(),
+                callback_alias: None,
+                supported_beacon_types: Vec::new(),
+                require_payment_before_checkin: false,
+                deleted: true,
+                created_seq: 1,
+            },
+        );
+        assert_eq!(world.merchant_of(&reserved), Some("FI90000040"));
+        world.payments.insert("p".into(), reserved);
+        world.expire_reservations(f64::MAX);
+        assert_eq!(
+            world.payments.get("p").map(|p| p.status),
+            Some(PaymentStatus::ExpiredAndCancelled)
+        );
+    }
 }

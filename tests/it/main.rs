@@ -3,10 +3,14 @@
 
 mod catalogue_errors;
 mod cli;
+mod hygiene;
 mod judge;
+mod merchants;
 mod openapi;
+mod pos_client;
 mod pos_http;
 mod refunds;
 mod runs;
 mod session_api;
 mod support;
+mod time_rules;

@@ -1,8 +1,9 @@
 //! Conformance with MobilePay's official OpenAPI document (committed under `spec/`): every
-//! endpoint the service knows exists there with its method and operationId, and every request
-//! the reference client sent and every answer the service gave during a full run — and every
-//! refund operation driven over HTTP, refusals included — validates against the document's
-//! schemas for that operation and status.
+//! endpoint the service knows exists there with its method and operationId (and with the body
+//! and GUID query parameters the service checks), and every request the reference client sent
+//! and every answer the service gave during a full run — and every refund operation driven over
+//! HTTP, refusals included — validates against the document's schemas for that operation and
+//! status. [`check_answer`] lets other tests hold any answer to the same standard.
 
 use std::path::Path;
 
@@ -15,7 +16,8 @@ use crate::support::{config, run};
 
 mod refunds;
 
-fn spec() -> Value {
+/// The OpenAPI document as JSON.
+pub fn spec() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/mobilepay-pos-v10.openapi.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read spec: {e}"));
     let documents = YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("parse spec: {e}"));
@@ -147,6 +149,17 @@ fn first_content_schema(node: &Value) -> Option<&Value> {
         .get("schema")
 }
 
+/// Checks that `status` is documented for `endpoint` and that `body` (if any) validates against
+/// the document's schema for it.
+pub fn check_answer(
+    spec: &Value,
+    endpoint: Endpoint,
+    status: u16,
+    body: Option<&Value>,
+) -> Result<(), String> {
+    check_exchange(spec, endpoint, None, status, body).map(|_| ())
+}
+
 #[test]
 fn every_endpoint_exists_in_the_official_document() {
     let spec = spec();
@@ -156,6 +169,23 @@ fn every_endpoint_exists_in_the_official_document() {
             operation["operationId"].as_str(),
             Some(endpoint.operation_id()),
             "{endpoint} is not in the OpenAPI document"
+        );
+        assert_eq!(
+            operation.get("requestBody").is_some(),
+            endpoint.takes_body(),
+            "{endpoint}: whether it takes a body"
+        );
+        let guid_queries: Vec<&str> = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "query" && p["schema"]["format"] == "uuid")
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(
+            guid_queries,
+            endpoint.guid_query_parameters(),
+            "{endpoint}: GUID query parameters"
         );
     }
 }

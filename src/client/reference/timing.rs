@@ -1,12 +1,12 @@
 //! The reference client's own clock rules: the documented timeouts (B1), the constant retry delay
-//! (B2), the fallback poll delay and the token lifetime, all multiplied by the session's time
-//! scale, with a real-time floor under every timeout so a compressed run stays meaningful on a
-//! busy machine. `pollDelayInMs` is not scaled here: the service already answers with the real
-//! delay it wants honoured.
+//! (B2), the fallback poll delay and the token refresh margin, all multiplied by the session's
+//! time scale, with a real-time floor under every timeout so a compressed run stays meaningful on
+//! a busy machine. What the service states is not scaled again here: `pollDelayInMs` and
+//! `expires_in` already are the real delay and lifetime the client will experience.
 
 use std::time::Duration;
 
-use crate::pos::constants::{READ_TIMEOUT_MS, WRITE_TIMEOUT_MS};
+use crate::pos::constants::{READ_TIMEOUT_MS, TOKEN_LIFETIME_SECS, WRITE_TIMEOUT_MS};
 
 /// The shortest timeout the client ever uses, in real milliseconds: at small time scales a scaled
 /// timeout would shrink below what a busy machine's scheduler can honour, and scheduling jitter
@@ -68,11 +68,17 @@ impl Timing {
         self.scaled(DEFAULT_POLL_DELAY_MS)
     }
 
-    /// How long a token announced with `expires_in` seconds may be used before it is replaced.
-    /// The lifetime counts on the service's clock (the embedded service expires tokens in
-    /// compressed time), so it is scaled like the client's own delays, less the refresh margin.
+    /// How long a token announced with `expires_in` seconds may be used before it is replaced:
+    /// `expires_in` is real seconds as the service states it, less the (scaled) refresh margin.
     pub(super) fn token_usable_for(self, expires_in_secs: f64) -> Duration {
-        self.scaled((expires_in_secs * 1000.0 - TOKEN_REFRESH_MARGIN_MS).max(0.0))
+        let margin = self.scaled(TOKEN_REFRESH_MARGIN_MS);
+        Duration::from_secs_f64(expires_in_secs.max(0.0)).saturating_sub(margin)
+    }
+
+    /// The lifetime, in real seconds, to assume for a token announced without `expires_in`: the
+    /// documented one at this scale.
+    pub(super) fn default_token_lifetime_secs(self) -> f64 {
+        TOKEN_LIFETIME_SECS as f64 * self.scale
     }
 }
 
@@ -104,14 +110,17 @@ mod tests {
     }
 
     #[test]
-    fn tokens_are_replaced_a_scaled_minute_before_their_scaled_expiry() {
+    fn tokens_are_replaced_a_scaled_minute_before_the_announced_expiry() {
         let timing = Timing::new(0.05, false);
-        assert_eq!(timing.token_usable_for(3700.0), Duration::from_secs(182));
-        assert_eq!(timing.token_usable_for(30.0), Duration::ZERO);
+        assert_eq!(timing.token_usable_for(185.0), Duration::from_secs(182));
+        assert_eq!(timing.token_usable_for(2.0), Duration::ZERO);
         assert_eq!(
             Timing::new(1.0, false).token_usable_for(3700.0),
             Duration::from_secs(3640)
         );
+        let fast = Timing::new(0.01, false);
+        assert_eq!(fast.token_usable_for(37.0), Duration::from_millis(36_400));
+        assert!((fast.default_token_lifetime_secs() - 37.0).abs() < 1e-9);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Integrator authentication (domain §2.1): the OAuth2 client-credentials token from
-//! `{auth_url}/connect/token`, cached and replaced a scaled minute before its (scaled)
-//! `expires_in`, or at once after the PoS API answered 401. The client secret and the token live only in [`Secret`]s and
+//! `{auth_url}/connect/token`, cached and replaced a scaled minute before its `expires_in` (real
+//! seconds, as the service states it), or at once after the PoS API answered 401. The client secret and the token live only in [`Secret`]s and
 //! request headers marked sensitive; no log line or error message ever contains either.
 
 use std::time::Instant;
@@ -14,7 +14,6 @@ use super::http::ATTEMPTS;
 use super::timing::Timing;
 use super::{Failure, reported};
 use crate::client::protocol::AdapterError;
-use crate::pos::constants::TOKEN_LIFETIME_SECS;
 use crate::secret::Secret;
 
 /// The form body of a client-credentials token request.
@@ -144,7 +143,7 @@ impl TokenSource {
             .get("expires_in")
             .and_then(Value::as_f64)
             .filter(|e| e.is_finite() && *e >= 0.0)
-            .unwrap_or(TOKEN_LIFETIME_SECS as f64);
+            .unwrap_or_else(|| timing.default_token_lifetime_secs());
         let usable = timing.token_usable_for(expires_in);
         Ok(Cached {
             token: Secret::new(token),

@@ -1,7 +1,8 @@
 //! MobilePay's integrator-authentication token endpoint (domain reference §2.1), emulated with
 //! per-session credentials: `POST /integrator-authentication/connect/token` with HTTP Basic
 //! client credentials issues an opaque bearer token bound to the session, optionally with a
-//! `merchant_vat` claim. Also maps a bearer token on a PoS call back to its grant.
+//! `merchant_vat` claim. The token lives exactly the `expires_in` it is announced with, in real
+//! seconds: the documented 3700 s times the time scale (see `clock` for the rule).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -64,16 +65,18 @@ pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes)
         return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
     }
     let token = format!("mpcert.{}", uuid::Uuid::new_v4().simple());
+    let clock = session.clock();
+    let expires_in = clock.stated_secs(TOKEN_LIFETIME_SECS);
     let grant = TokenGrant {
         session_id: session.id().to_string(),
-        expires_virtual_ms: session.clock().virtual_ms() + TOKEN_LIFETIME_SECS as f64 * 1000.0,
+        expires_virtual_ms: clock.virtual_ms() + clock.virtual_ms_of_real_secs(expires_in),
         merchant_vat_claim: query::get(&form, "merchant_vat").map(str::to_string),
     };
     state.issue_token(token.clone(), grant);
     let answer = |access_token: &str| {
         json!({
             "access_token": access_token,
-            "expires_in": TOKEN_LIFETIME_SECS,
+            "expires_in": expires_in,
             "token_type": "Bearer",
             "scope": "integrator_scope",
         })
@@ -137,7 +140,8 @@ mod tests {
         Ok(())
     }
 
-    /// A service state holding one fresh session; returns it with the session's credentials.
+    /// A service state holding one fresh session at time scale 1; returns it with the session's
+    /// credentials.
     fn service() -> Result<(Shared, String, String), Box<dyn std::error::Error>> {
         let state = ServiceState::new(ServiceOptions::new(1.0))?;
         let session = handle();

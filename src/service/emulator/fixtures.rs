@@ -1,9 +1,9 @@
 //! Test fixtures for the emulator's resource handlers: a fresh session, owned requests, valid
-//! bodies, and shortcuts that create a PoS or a payment.
+//! bodies, callers acting for a merchant, and shortcuts that create a PoS or a payment.
 
 use serde_json::{Value, json};
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::catalogue::model::{BackendScript, CustomerScript};
 use crate::catalogue::{Case, Catalogue, Category, CategoryHeader, LocatedCase, Location, Step};
@@ -11,9 +11,11 @@ use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
 use crate::pos::{ApiError, Endpoint, PaymentStatus};
 use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
 use crate::service::arm;
+use crate::service::beacons::Beacons;
 use crate::service::clock::Clock;
 use crate::service::session::{Identity, Session, SessionHandle};
 
+use super::scope::Caller;
 use super::{ApiAnswer, ApiRequest, payments, pointofsales, query};
 
 /// What a test returns.
@@ -23,6 +25,27 @@ pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 pub(crate) const VAT: &str = CERT_MERCHANT_VAT_DK;
 /// Another merchant's VAT number.
 pub(crate) const OTHER_VAT: &str = "DK12345678";
+/// The session id fixture callers act in.
+pub(crate) const SESSION_ID: &str = "fixture-session";
+
+/// A beacon index no fixture claims in, for callers that only read or delete: tests run in
+/// parallel, so every test that creates a PoS claims in an index of its own.
+static UNCLAIMED: LazyLock<Beacons> = LazyLock::new(Beacons::default);
+
+/// A caller acting for `vat` in the fixture session, with `beacons` as the service's index.
+pub(crate) fn caller<'a>(vat: &'a str, beacons: &'a Beacons) -> Caller<'a> {
+    Caller {
+        vat,
+        session_id: SESSION_ID,
+        beacons,
+    }
+}
+
+/// A caller acting for `vat` that creates no PoS (see [`UNCLAIMED`]).
+pub(crate) fn acting_for(vat: &str) -> Caller<'_> {
+    caller(vat, &UNCLAIMED)
+}
+
 /// The id of the armed case in [`armed_session`].
 pub(crate) const CASE: &str = "payments/payment-complete";
 
@@ -65,12 +88,7 @@ pub(crate) fn catalogue_of(cases: Vec<(&str, Case)>) -> Catalogue {
 /// catalogue and selected.
 pub(crate) fn session_with(cases: Vec<(&str, Case)>) -> Session {
     let selected = cases.iter().map(|(id, _)| (*id).to_string()).collect();
-    Session::new(
-        Arc::new(catalogue_of(cases)),
-        selected,
-        VAT,
-        Clock::new(1.0),
-    )
+    Session::new(Arc::new(catalogue_of(cases)), selected, Clock::new(1.0))
 }
 
 /// A fresh session with nothing selected.
@@ -188,10 +206,12 @@ pub(crate) fn pos_body(merchant_pos_id: &str) -> Value {
     })
 }
 
-/// `POST /pointofsales` with `body` on behalf of the certification merchant.
+/// `POST /pointofsales` with `body` on behalf of the Danish certification merchant, with a beacon
+/// index of its own (global beacon uniqueness is tested with an explicit shared index).
 pub(crate) fn create_pos(session: &mut Session, body: &Value) -> ApiAnswer {
+    let beacons = Beacons::default();
     let call = Call::new(Endpoint::CreatePos).body(body);
-    pointofsales::create(session, VAT, &call.request())
+    pointofsales::create(session, &caller(VAT, &beacons), &call.request())
 }
 
 /// Creates a valid PoS and returns its id.
@@ -213,10 +233,10 @@ pub(crate) fn payment_body(pos_id: &str, order_id: &str, amount: Value) -> Value
     })
 }
 
-/// `POST /payments` with `body`.
+/// `POST /payments` with `body` on behalf of the Danish certification merchant.
 pub(crate) fn initiate(session: &mut Session, body: &Value) -> ApiAnswer {
     let call = Call::new(Endpoint::InitiatePayment).body(body);
-    payments::initiate(session, &call.request())
+    payments::initiate(session, &acting_for(VAT), &call.request())
 }
 
 /// Initiates a valid 100 DKK payment and returns its id.

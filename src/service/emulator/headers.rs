@@ -1,6 +1,7 @@
 //! Header rules of PoS v10 (domain reference §2.2): client version, merchant VAT (header or
 //! token claim), the legacy client-name header, and the idempotency key on creating endpoints.
-//! Missing, duplicated and malformed headers get their documented codes.
+//! Missing, duplicated and malformed headers get their documented codes. The checks settle the
+//! merchant a call acts for: the token's `merchant_vat` claim, else the VAT header.
 
 use axum::http::HeaderMap;
 
@@ -21,8 +22,9 @@ fn values<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Checks the headers every PoS call must carry.
-pub fn check(headers: &HeaderMap, grant: &TokenGrant) -> Result<(), ApiError> {
+/// Checks the headers every PoS call must carry; returns the merchant (VAT number) the call acts
+/// for.
+pub fn check(headers: &HeaderMap, grant: &TokenGrant) -> Result<String, ApiError> {
     match values(headers, VERSION).as_slice() {
         [] => return Err(ErrorCode::VersionMissing.into()),
         [version] if !validate::is_valid_version(version) => {
@@ -36,9 +38,11 @@ pub fn check(headers: &HeaderMap, grant: &TokenGrant) -> Result<(), ApiError> {
             return Err(ErrorCode::VatClaimInvalid.into());
         }
     }
-    match values(headers, VAT).as_slice() {
-        [] if grant.merchant_vat_claim.is_none() => return Err(ErrorCode::VatMissing.into()),
-        [] => {}
+    let vat = match values(headers, VAT).as_slice() {
+        [] => match &grant.merchant_vat_claim {
+            Some(claim) => claim.clone(),
+            None => return Err(ErrorCode::VatMissing.into()),
+        },
         [vat] if !validate::is_valid_vat(vat) => return Err(ErrorCode::VatInvalid.into()),
         // A header that contradicts the token's claim is refused as invalid (inferred).
         [vat]
@@ -49,9 +53,10 @@ pub fn check(headers: &HeaderMap, grant: &TokenGrant) -> Result<(), ApiError> {
         {
             return Err(ErrorCode::VatInvalid.into());
         }
-        [_] => {}
+        // With no claim the header names the merchant; with one, the header agrees with it.
+        [vat] => (*vat).to_string(),
         _ => return Err(ErrorCode::VatDuplicated.into()),
-    }
+    };
     match values(headers, CLIENT_NAME).as_slice() {
         [] => {}
         [name] if !validate::is_valid_text(name, 1, 36) => {
@@ -62,7 +67,7 @@ pub fn check(headers: &HeaderMap, grant: &TokenGrant) -> Result<(), ApiError> {
         // a duplicated legacy header is a malformed request.
         _ => return Err(ErrorCode::BadRequest.into()),
     }
-    Ok(())
+    Ok(vat)
 }
 
 /// The idempotency key of a creating call.
@@ -73,14 +78,6 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         [_] => Err(ErrorCode::IdempotencyKeyInvalid.into()),
         _ => Err(ErrorCode::IdempotencyKeyDuplicated.into()),
     }
-}
-
-/// The merchant a call acts for: the VAT header, else the token's claim.
-pub fn effective_vat(headers: &HeaderMap, grant: &TokenGrant) -> Option<String> {
-    values(headers, VAT)
-        .first()
-        .map(|v| (*v).to_string())
-        .or_else(|| grant.merchant_vat_claim.clone())
 }
 
 #[cfg(test)]
@@ -96,7 +93,7 @@ mod tests {
         }
     }
 
-    fn code(result: Result<(), ApiError>) -> Option<&'static str> {
+    fn code(result: Result<String, ApiError>) -> Option<&'static str> {
         match result {
             Err(ApiError::Coded(code)) => Some(code.code()),
             _ => None,
@@ -125,6 +122,21 @@ mod tests {
         assert_eq!(code(check(&headers, &grant(Some("DK-1")))), Some("1182"));
         headers.insert(VAT, HeaderValue::from_static("DK9000002"));
         assert_eq!(code(check(&headers, &grant(None))), Some("1159"));
+    }
+
+    #[test]
+    fn the_claim_else_the_header_names_the_merchant() {
+        let mut headers = HeaderMap::new();
+        headers.insert(VERSION, HeaderValue::from_static("1.0.0"));
+        let claim = grant(Some("FI90000040"));
+        assert_eq!(check(&headers, &claim), Ok("FI90000040".to_string()));
+        headers.insert(VAT, HeaderValue::from_static("FI90000040"));
+        assert_eq!(check(&headers, &claim), Ok("FI90000040".to_string()));
+        assert_eq!(check(&headers, &grant(None)), Ok("FI90000040".to_string()));
+        headers.insert(VAT, HeaderValue::from_static("DK90000028"));
+        assert_eq!(code(check(&headers, &claim)), Some("1159"), "disagreeing");
+        headers.append(VAT, HeaderValue::from_static("DK90000028"));
+        assert_eq!(code(check(&headers, &grant(None))), Some("1155"));
     }
 
     #[test]

@@ -50,10 +50,12 @@ mod tests {
 
     use super::*;
     use crate::pos::Endpoint;
+    use crate::service::beacons::Beacons;
     use crate::service::emulator::fixtures::{
-        Call, TestResult, VAT, code, json_of, new_pos, payment_body, pos_body, session, text,
+        Call, SESSION_ID, TestResult, VAT, code, json_of, new_pos, payment_body, pos_body, session,
+        text,
     };
-    use crate::service::emulator::process;
+    use crate::service::emulator::{ApiAnswer, CallContext, process};
     use crate::service::registry::TokenGrant;
 
     fn bound(session: &mut Session, key: &str, call: &Call, answer: Value) {
@@ -132,44 +134,44 @@ mod tests {
             "x-mobilepay-merchant-vat-number",
             HeaderValue::from_static(VAT),
         );
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
         if let Ok(key) = HeaderValue::from_str(key) {
             headers.insert("x-mobilepay-idempotency-key", key);
         }
         headers
     }
 
-    fn grant() -> TokenGrant {
-        TokenGrant {
-            session_id: "fixture".to_string(),
+    /// Runs `call` through the pipeline's synchronous part with idempotency key `key`.
+    fn run(session: &mut Session, key: &str, call: &Call) -> ApiAnswer {
+        let grant = TokenGrant {
+            session_id: SESSION_ID.to_string(),
             expires_virtual_ms: f64::MAX,
             merchant_vat_claim: None,
-        }
+        };
+        let beacons = Beacons::default();
+        let context = CallContext {
+            grant: &grant,
+            headers: &headers(key),
+            body_fault: None,
+            session_id: SESSION_ID,
+            beacons: &beacons,
+        };
+        process(session, &context, &call.request())
     }
 
     #[test]
     fn a_replayed_initiate_creates_nothing_new() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        let grant = grant();
         let call =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-1", json!(100)));
-        let first = json_of(process(
-            &mut session,
-            &grant,
-            &headers("key-1"),
-            &call.request(),
-        ))?;
-        let again = json_of(process(
-            &mut session,
-            &grant,
-            &headers("key-1"),
-            &call.request(),
-        ))?;
+        let first = json_of(run(&mut session, "key-1", &call))?;
+        let again = json_of(run(&mut session, "key-1", &call))?;
         assert_eq!(first, again);
         assert_eq!(session.world().payments.len(), 1);
         let other =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-2", json!(100)));
-        let refused = process(&mut session, &grant, &headers("key-1"), &other.request());
+        let refused = run(&mut session, "key-1", &other);
         assert_eq!(code(&refused), Some("1306"));
         assert_eq!(session.world().payments.len(), 1);
         Ok(())
@@ -179,21 +181,12 @@ mod tests {
     fn a_key_whose_call_was_refused_stays_free() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        let grant = grant();
         let first =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-1", json!(100)));
-        let id = text(
-            &json_of(process(
-                &mut session,
-                &grant,
-                &headers("key-1"),
-                &first.request(),
-            ))?,
-            "paymentId",
-        )?;
+        let id = text(&json_of(run(&mut session, "key-1", &first))?, "paymentId")?;
         let blocked =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-2", json!(100)));
-        let refused = process(&mut session, &grant, &headers("key-2"), &blocked.request());
+        let refused = run(&mut session, "key-2", &blocked);
         assert_eq!(code(&refused), Some("1301"));
         assert!(!session.world().idempotency.contains_key("key-2"));
         if let Some(payment) = session.world_mut().payments.get_mut(&id) {
@@ -201,12 +194,7 @@ mod tests {
         }
         let retried =
             Call::new(Endpoint::InitiatePayment).body(&payment_body(&pos, "order-3", json!(100)));
-        let answer = json_of(process(
-            &mut session,
-            &grant,
-            &headers("key-2"),
-            &retried.request(),
-        ))?;
+        let answer = json_of(run(&mut session, "key-2", &retried))?;
         assert_ne!(text(&answer, "paymentId")?, id);
         assert_eq!(session.world().payments.len(), 2);
         Ok(())

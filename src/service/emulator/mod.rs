@@ -1,33 +1,42 @@
 //! The emulated PoS v10 API. One pipeline serves every `/pos/v10` call: authenticate the bearer
-//! token to a session, classify the endpoint, open the exchange record, apply the armed case's
-//! fault (`err500` answers 500 without touching state; `hold200` processes fully and then holds
-//! the answer), validate headers, enforce idempotency on the creating endpoints, and dispatch to
-//! the resource handlers (`stores`, `pointofsales`, `payments`, `refunds`), which hold the state
-//! machines.
+//! token to a session, classify the endpoint, read the body up to its limit, open the exchange
+//! record, apply the armed case's fault (`err500` answers 500 without touching state; `hold200`
+//! processes fully and then holds the answer), validate headers (which settle the merchant the
+//! call acts for), check request hygiene (body size, content type, JSON syntax, GUID query
+//! parameters), enforce idempotency on the creating endpoints, let due reservations expire, and
+//! dispatch to the resource handlers (`stores`, `pointofsales`, `payments`, `refunds`), which
+//! hold the state machines and refuse another merchant's resources (`scope`).
 
 pub mod auth;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod headers;
+mod hygiene;
 mod idempotency;
 mod payments;
 mod pointofsales;
 mod query;
 mod refunds;
+pub mod scope;
 mod stores;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::catalogue::model::FaultReply;
+use crate::pos::constants::MAX_BODY_BYTES;
 use crate::pos::{ApiError, Endpoint, ErrorCode};
 
 use super::access;
+use super::beacons::Beacons;
 use super::recorder::{Arrival, ExchangeGuard};
 use super::registry::{Shared, TokenGrant};
 use super::session::Session;
+
+use hygiene::BodyFault;
+use scope::Caller;
 
 /// The path prefix of the PoS v10 API.
 pub const API_PREFIX: &str = "/pos/v10";
@@ -47,13 +56,15 @@ pub struct ApiRequest<'a> {
 /// A successful answer: a JSON body, or none.
 pub type ApiAnswer = Result<Option<serde_json::Value>, ApiError>;
 
-/// Serves every `/pos/v10/*` request.
+/// Serves every `/pos/v10/*` request. The body is taken raw, not as `Bytes`, so that no
+/// framework limit answers a status the OpenAPI document does not list: the pipeline applies its
+/// own limit and answers 400 `1099`.
 pub async fn handle(
     State(state): State<Shared>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let correlation_id = uuid::Uuid::new_v4().to_string();
     let path = uri.path().strip_prefix(API_PREFIX).unwrap_or_default();
@@ -69,6 +80,7 @@ pub async fn handle(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     session.touch();
+    let body = hygiene::read_body(body, MAX_BODY_BYTES).await;
     let clock = session.clock();
     let (attribution, fault) = {
         let mut state = session.state();
@@ -78,7 +90,12 @@ pub async fn handle(
         method: method.as_str(),
         path: &path_and_query,
         headers: &headers,
-        body: (!body.is_empty()).then(|| String::from_utf8_lossy(&body).into_owned()),
+        // An oversized or broken body is not recorded: the answer says what was wrong with it.
+        body: body
+            .as_ref()
+            .ok()
+            .filter(|b| !b.is_empty())
+            .map(|b| String::from_utf8_lossy(b).into_owned()),
         endpoint: Some(endpoint.to_string()),
         resource_id: resource_id.clone(),
     };
@@ -89,29 +106,49 @@ pub async fn handle(
         tokio::time::sleep(clock.err500_delay()).await;
         return respond(guard, Err(ErrorCode::Internal.into()), &correlation_id, v2);
     }
+    let (bytes, body_fault) = match body {
+        Ok(bytes) => (bytes, None),
+        Err(fault) => (Vec::new(), Some(fault)),
+    };
     let request = ApiRequest {
         endpoint,
         resource_id: resource_id.as_deref(),
         query: query::parse(uri.query().unwrap_or_default()),
-        body: &body,
+        body: &bytes,
     };
-    let answer = process(&mut session.state(), &grant, &headers, &request);
+    let context = CallContext {
+        grant: &grant,
+        headers: &headers,
+        body_fault,
+        session_id: session.id(),
+        beacons: state.beacons(),
+    };
+    let answer = process(&mut session.state(), &context, &request);
     if fault == Some(FaultReply::Hold200) {
         tokio::time::sleep(clock.hold()).await;
     }
     respond(guard, answer, &correlation_id, v2)
 }
 
-/// Header checks, idempotency and dispatch, under the registry lock.
-fn process(
-    session: &mut Session,
-    grant: &TokenGrant,
-    headers: &HeaderMap,
-    request: &ApiRequest<'_>,
-) -> ApiAnswer {
-    headers::check(headers, grant)?;
+/// What a PoS call brings besides its request: its grant and headers, whether its body could be
+/// read, and the session and service-wide state it acts in.
+struct CallContext<'a> {
+    grant: &'a TokenGrant,
+    headers: &'a HeaderMap,
+    body_fault: Option<BodyFault>,
+    session_id: &'a str,
+    beacons: &'a Beacons,
+}
+
+/// Header and hygiene checks, idempotency, expiry and dispatch, under the session's lock.
+fn process(session: &mut Session, call: &CallContext<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
+    let vat = headers::check(call.headers, call.grant)?;
+    if let Some(fault) = call.body_fault {
+        return Err(fault.into());
+    }
+    hygiene::check(call.headers, request)?;
     let key = if request.endpoint.requires_idempotency_key() {
-        Some(headers::idempotency_key(headers)?)
+        Some(headers::idempotency_key(call.headers)?)
     } else {
         None
     };
@@ -120,29 +157,35 @@ fn process(
             return Ok(Some(replay));
         }
     }
-    let vat = headers::effective_vat(headers, grant)
-        .unwrap_or_else(|| session.merchant_vat().to_string());
-    let answer = dispatch(session, &vat, request)?;
+    // Expiry is applied on the virtual clock whenever the session's payments are touched.
+    let now = session.clock().virtual_ms();
+    session.world_mut().expire_reservations(now);
+    let caller = Caller {
+        vat: &vat,
+        session_id: call.session_id,
+        beacons: call.beacons,
+    };
+    let answer = dispatch(session, &caller, request)?;
     if let (Some(key), Some(body)) = (key, &answer) {
         idempotency::bind(session, key, request, body.clone());
     }
     Ok(answer)
 }
 
-fn dispatch(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> ApiAnswer {
+fn dispatch(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     match request.endpoint {
-        Endpoint::GetStores => stores::list(vat, request),
-        Endpoint::GetStore => stores::get(vat, request),
-        Endpoint::GetDetailedStores => stores::detailed(vat, request),
-        Endpoint::CreatePos => pointofsales::create(session, vat, request),
-        Endpoint::GetPosWithFilter => pointofsales::list(session, request),
-        Endpoint::GetPos => pointofsales::get(session, request),
-        Endpoint::DeletePos => pointofsales::delete(session, request),
-        Endpoint::InitiatePayment => payments::initiate(session, request),
-        Endpoint::QueryPayment => payments::query(session, request),
-        Endpoint::QueryPaymentIds => payments::list(session, request),
-        Endpoint::CapturePayment => payments::capture(session, request),
-        Endpoint::CancelPayment => payments::cancel(session, request),
+        Endpoint::GetStores => stores::list(caller.vat, request),
+        Endpoint::GetStore => stores::get(caller.vat, request),
+        Endpoint::GetDetailedStores => stores::detailed(caller.vat, request),
+        Endpoint::CreatePos => pointofsales::create(session, caller, request),
+        Endpoint::GetPosWithFilter => pointofsales::list(session, caller, request),
+        Endpoint::GetPos => pointofsales::get(session, caller, request),
+        Endpoint::DeletePos => pointofsales::delete(session, caller, request),
+        Endpoint::InitiatePayment => payments::initiate(session, caller, request),
+        Endpoint::QueryPayment => payments::query(session, caller, request),
+        Endpoint::QueryPaymentIds => payments::list(session, caller, request),
+        Endpoint::CapturePayment => payments::capture(session, caller, request),
+        Endpoint::CancelPayment => payments::cancel(session, caller, request),
         Endpoint::CreateRefund => refunds::create(session, request),
         Endpoint::GetRefund => refunds::get(session, request),
         Endpoint::QueryRefundIds => refunds::list(session, request),
@@ -172,7 +215,8 @@ fn respond(guard: ExchangeGuard, answer: ApiAnswer, correlation_id: &str, v2: bo
     }
 }
 
-/// Parses a JSON body into `T`; any shape error is the generic 400 `1099`.
+/// Parses a JSON body into `T`; any shape error (the syntax was checked before) is the generic
+/// 400 `1099`.
 pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|_| ApiError::Coded(ErrorCode::BadRequest))
 }

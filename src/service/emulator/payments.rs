@@ -1,20 +1,22 @@
-//! Payments (domain reference §3.3, §6.1): initiate on a free PoS, query (which lets the
-//! simulated customer move the payment along its script), list by PoS, order id and state,
-//! capture with the amount rules, and cancel.
+//! Payments (domain reference §3.3, §6.1): initiate on a free PoS in its store's currency, query
+//! (which lets the simulated customer move the payment along its script, and shows when a
+//! reservation expires), list by PoS, order id and state, capture with the amount rules, and
+//! cancel — each only for the merchant the payment's PoS belongs to.
 
 use serde_json::json;
 
+use crate::pos::constants::{CURRENCY_MISMATCH, PAYMENT_ON_OTHER_MERCHANTS_POS};
 use crate::pos::dto::{InitiatePaymentRequest, PaymentCaptureRequest, QueryPaymentResponse};
 use crate::pos::validate;
-use crate::pos::{ApiError, ErrorCode, PaymentStatus};
+use crate::pos::{ErrorCode, PaymentStatus};
+use crate::service::clock::Clock;
 use crate::service::customer;
+use crate::service::merchants;
 use crate::service::session::Session;
 use crate::service::world::Payment;
 
+use super::scope::{self, Caller};
 use super::{ApiAnswer, ApiRequest, parse_body, query};
-
-/// Reservations expire after seven days (documented).
-const RESERVATION_LIFETIME_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 
 fn check(body: &InitiatePaymentRequest) -> Result<(), ErrorCode> {
     if !validate::is_guid(&body.pos_id) {
@@ -35,13 +37,19 @@ fn check(body: &InitiatePaymentRequest) -> Result<(), ErrorCode> {
 }
 
 /// `POST /payments`.
-pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn initiate(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: InitiatePaymentRequest = parse_body(request.body)?;
     check(&body)?;
     let pos_id = body.pos_id.to_ascii_lowercase();
-    match session.world().points_of_sale.get(&pos_id) {
-        Some(pos) if !pos.deleted => {}
+    let merchant = match session.world().points_of_sale.get(&pos_id) {
+        Some(pos) if !pos.deleted => pos.merchant_vat.clone(),
         _ => return Err(ErrorCode::PosNotFound.into()),
+    };
+    if merchant != caller.vat {
+        return Err(PAYMENT_ON_OTHER_MERCHANTS_POS.into());
+    }
+    if !merchants::accepts(&merchant, body.currency_code) {
+        return Err(CURRENCY_MISMATCH.into());
     }
     if session
         .world()
@@ -86,26 +94,19 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     Ok(Some(json!({ "paymentId": id })))
 }
 
-fn find_mut<'a>(
-    session: &'a mut Session,
-    request: &ApiRequest<'_>,
-) -> Result<&'a mut Payment, ApiError> {
-    request
-        .resource_id
-        .and_then(|id| {
-            session
-                .world_mut()
-                .payments
-                .get_mut(&id.to_ascii_lowercase())
-        })
-        .ok_or(ApiError::NotFound)
-}
-
 /// `GET /payments/{paymentid}`.
-pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn query(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
+    let clock = session.clock();
     let poll_delay = session.next_poll_delay_ms();
-    let payment = find_mut(session, request)?;
+    let payment = scope::payment_mut(
+        session.world_mut(),
+        caller,
+        request.resource_id,
+        ErrorCode::GetPaymentOfOtherMerchant,
+    )?;
     customer::advance_on_poll(payment);
+    // The customer may just have reserved a payment whose lifetime is already over.
+    payment.expire_if_due(clock.virtual_ms());
     let customer_seen = !matches!(
         payment.status,
         PaymentStatus::Initiated | PaymentStatus::Prepared
@@ -124,8 +125,7 @@ pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         customer_token: customer_seen.then(|| format!("ct-{}", &payment.id[..8])),
         customer_receipt_token: customer_seen.then(String::new),
         loyalty_ids: customer_seen.then(Vec::new),
-        payment_expires_at: reserved
-            .then(|| expires_at(payment.created_virtual_ms + RESERVATION_LIFETIME_MS)),
+        payment_expires_at: reserved.then(|| expires_at(&clock, payment)).flatten(),
         partial_capture_possible: reserved.then_some(payment.partial_capture_possible),
         poll_delay_in_ms: poll_delay,
     };
@@ -134,21 +134,17 @@ pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         .map_err(|_| ErrorCode::Internal.into())
 }
 
-/// A virtual-clock instant as an RFC 3339 timestamp, counted from the Unix epoch so it is
-/// deterministic for a given virtual time.
-fn expires_at(virtual_ms: f64) -> String {
-    let seconds = (virtual_ms / 1000.0) as i64;
-    time::OffsetDateTime::from_unix_timestamp(seconds)
+/// When a reservation expires, as the service states instants: the wall-clock moment the
+/// client will really see it expire at the current time scale.
+fn expires_at(clock: &Clock, payment: &Payment) -> Option<String> {
+    clock
+        .stated_instant(payment.reservation_expires_virtual_ms())?
+        .format(&time::format_description::well_known::Rfc3339)
         .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
 }
 
-/// `GET /payments?posId=&orderId=&state=`.
-pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
+/// `GET /payments?posId=&orderId=&state=`: the merchant's payments only.
+pub fn list(session: &Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let pos_id = query::get(&request.query, "posId").map(str::to_ascii_lowercase);
     let order_id = query::get(&request.query, "orderId");
     let captured_only = match query::get(&request.query, "state") {
@@ -159,10 +155,14 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
     if pos_id.is_none() && order_id.is_none() {
         return Err(ErrorCode::PaymentFilterTooWide.into());
     }
-    let mut hits: Vec<&Payment> = session
-        .world()
-        .payments
-        .values()
+    let world = session.world();
+    let merchants_own = || {
+        world
+            .payments
+            .values()
+            .filter(|p| scope::owns_payment(world, caller, p))
+    };
+    let mut hits: Vec<&Payment> = merchants_own()
         .filter(|p| pos_id.as_deref().is_none_or(|id| p.pos_id == id))
         .filter(|p| {
             if captured_only {
@@ -173,11 +173,8 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
         })
         .collect();
     if let Some(order_id) = order_id {
-        // An order id resolves to the latest payment with that order id only.
-        let latest = session
-            .world()
-            .payments
-            .values()
+        // An order id resolves to the merchant's latest payment with that order id only.
+        let latest = merchants_own()
             .filter(|p| p.order_id == order_id)
             .max_by_key(|p| p.created_seq)
             .map(|p| p.id.clone());
@@ -189,13 +186,18 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
 }
 
 /// `POST /payments/{paymentid}/capture`.
-pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn capture(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: PaymentCaptureRequest = parse_body(request.body)?;
     if !validate::is_valid_amount(body.amount) {
         return Err(ErrorCode::InvalidAmount.into());
     }
     let now = session.clock().virtual_ms();
-    let payment = find_mut(session, request)?;
+    let payment = scope::payment_mut(
+        session.world_mut(),
+        caller,
+        request.resource_id,
+        ErrorCode::CaptureOfOtherMerchant,
+    )?;
     let reserved = payment.amount.unwrap_or_default();
     let same = |a: f64, b: f64| (a - b).abs() < 0.005;
     match payment.status {
@@ -227,8 +229,13 @@ pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
 }
 
 /// `POST /payments/{paymentid}/cancel`.
-pub fn cancel(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
-    let payment = find_mut(session, request)?;
+pub fn cancel(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
+    let payment = scope::payment_mut(
+        session.world_mut(),
+        caller,
+        request.resource_id,
+        ErrorCode::CancelOfOtherMerchant,
+    )?;
     match payment.status {
         // A repeated cancel of a payment the client already cancelled succeeds (inferred).
         PaymentStatus::CancelledByClient => Ok(None),
@@ -245,23 +252,23 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::pos::Endpoint;
-    use crate::pos::constants::{POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS};
+    use crate::pos::constants::{POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS, RESERVATION_LIFETIME_SECS};
+    use crate::pos::{ApiError, Endpoint};
     use crate::service::emulator::fixtures::{
-        Call, TestResult, armed_session, code, initiate, json_of, new_payment, new_pos,
-        payment_body, session, set_status, status_of, text,
+        Call, TestResult, VAT, acting_for, armed_session, code, initiate, json_of, new_payment,
+        new_pos, payment_body, session, set_status, status_of, text,
     };
 
     const UNKNOWN_POS: &str = "6b1e7c55-2f0a-4f3e-a1d4-0c9b8e7f6a21";
 
     fn query_payment(session: &mut Session, payment_id: &str) -> Result<Value, String> {
         let call = Call::new(Endpoint::QueryPayment).id(payment_id);
-        json_of(query(session, &call.request()))
+        json_of(query(session, &acting_for(VAT), &call.request()))
     }
 
     fn list_ids(session: &Session, query_string: &str) -> Result<Vec<String>, String> {
         let call = Call::new(Endpoint::QueryPaymentIds).query(query_string);
-        let body = json_of(list(session, &call.request()))?;
+        let body = json_of(list(session, &acting_for(VAT), &call.request()))?;
         let ids = body
             .get("paymentIds")
             .and_then(Value::as_array)
@@ -277,12 +284,13 @@ mod tests {
         let call = Call::new(Endpoint::CapturePayment)
             .id(payment_id)
             .body(&json!({ "amount": amount }));
-        capture(session, &call.request())
+        capture(session, &acting_for(VAT), &call.request())
     }
 
     fn cancel_of(session: &mut Session, payment_id: &str) -> ApiAnswer {
         cancel(
             session,
+            &acting_for(VAT),
             &Call::new(Endpoint::CancelPayment).id(payment_id).request(),
         )
     }
@@ -488,6 +496,20 @@ mod tests {
     }
 
     #[test]
+    fn a_reservation_expires_after_its_lifetime_when_read() -> TestResult {
+        let (mut session, id) = with_payment(PaymentStatus::Reserved)?;
+        if let Some(payment) = session.world_mut().payments.get_mut(&id) {
+            // Created a lifetime ago on the session's virtual clock.
+            payment.created_virtual_ms -= RESERVATION_LIFETIME_SECS as f64 * 1000.0;
+        }
+        let answer = query_payment(&mut session, &id)?;
+        assert_eq!(text(&answer, "status")?, "ExpiredAndCancelled");
+        assert!(answer.get("paymentExpiresAt").is_none(), "{answer}");
+        assert_eq!(code(&capture_of(&mut session, &id, 100.0)), Some("1304"));
+        Ok(())
+    }
+
+    #[test]
     fn a_reserved_payment_without_partial_capture_says_false() -> TestResult {
         let (mut session, id) = with_payment(PaymentStatus::Reserved)?;
         let answer = query_payment(&mut session, &id)?;
@@ -515,7 +537,7 @@ mod tests {
         let mut session = session();
         let call = Call::new(Endpoint::QueryPayment).id(UNKNOWN_POS);
         assert!(matches!(
-            query(&mut session, &call.request()),
+            query(&mut session, &acting_for(VAT), &call.request()),
             Err(ApiError::NotFound)
         ));
     }
@@ -526,13 +548,16 @@ mod tests {
         for query_string in ["", "state=Captured"] {
             let call = Call::new(Endpoint::QueryPaymentIds).query(query_string);
             assert_eq!(
-                code(&list(&session, &call.request())),
+                code(&list(&session, &acting_for(VAT), &call.request())),
                 Some("1109"),
                 "query {query_string:?}"
             );
         }
         let call = Call::new(Endpoint::QueryPaymentIds).query("orderId=order-1&state=Reserved");
-        assert_eq!(code(&list(&session, &call.request())), Some("1099"));
+        assert_eq!(
+            code(&list(&session, &acting_for(VAT), &call.request())),
+            Some("1099")
+        );
         Ok(())
     }
 
@@ -642,7 +667,10 @@ mod tests {
         let call = Call::new(Endpoint::CapturePayment)
             .id(&id)
             .raw_body(r#"{"amount":100,"currency":"DKK"}"#);
-        assert_eq!(code(&capture(&mut session, &call.request())), Some("1099"));
+        assert_eq!(
+            code(&capture(&mut session, &acting_for(VAT), &call.request())),
+            Some("1099")
+        );
         Ok(())
     }
 

@@ -1,16 +1,19 @@
 //! Points of sale (domain reference §3.2): create with every field rule and uniqueness among
-//! active PoSes, look up by filter or id, and delete. A PoS is immutable; deleting keeps its
-//! record so a repeated DELETE by the same integrator is answered 200 (inferred).
+//! active PoSes (`merchantPosId` per merchant, `beaconId` across the whole service), look up by
+//! filter or id, and delete — each only for the merchant that owns the PoS's store. A PoS is
+//! immutable; deleting keeps its record so a repeated DELETE by the same integrator is answered
+//! 200 (inferred), and frees its beacon id for any session.
 
 use serde_json::json;
 
 use crate::pos::dto::{CreatePosRequest, PosResponse};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode};
+use crate::service::merchants;
 use crate::service::session::Session;
 use crate::service::world::PointOfSale;
 
-use super::stores::{cert_store, owns_cert_store};
+use super::scope::{self, Caller};
 use super::{ApiAnswer, ApiRequest, parse_body, query};
 
 fn check(request: &CreatePosRequest) -> Result<(), ErrorCode> {
@@ -41,40 +44,34 @@ fn check(request: &CreatePosRequest) -> Result<(), ErrorCode> {
 }
 
 /// `POST /pointofsales`.
-pub fn create(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn create(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: CreatePosRequest = parse_body(request.body)?;
     check(&body)?;
-    if !body.store_id.eq_ignore_ascii_case(&cert_store().store_id) {
-        return Err(ErrorCode::StoreNotFound.into());
-    }
-    if !owns_cert_store(vat) {
+    let merchant = merchants::by_store_id(&body.store_id).ok_or(ErrorCode::StoreNotFound)?;
+    if merchant.vat != caller.vat {
         return Err(ErrorCode::StoreOfOtherMerchant.into());
     }
-    let active = || {
-        session
-            .world()
-            .points_of_sale
-            .values()
-            .filter(|p| !p.deleted)
-    };
-    if active().any(|p| p.merchant_pos_id == body.merchant_pos_id) {
+    if session.world().points_of_sale.values().any(|p| {
+        !p.deleted && p.merchant_vat == caller.vat && p.merchant_pos_id == body.merchant_pos_id
+    }) {
         return Err(ErrorCode::MerchantPosIdTaken.into());
     }
-    if let Some(beacon) = &body.beacon_id {
-        if active().any(|p| p.beacon_id.eq_ignore_ascii_case(beacon)) {
-            return Err(ErrorCode::BeaconIdTaken.into());
-        }
-    }
     let id = uuid::Uuid::new_v4().to_string();
+    let beacon_id = body
+        .beacon_id
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // Claimed last, so a refusal above never holds a beacon id.
+    if !caller.beacons.claim(&beacon_id, caller.session_id, &id) {
+        return Err(ErrorCode::BeaconIdTaken.into());
+    }
     let created_seq = session.world_mut().next_created_seq();
     let pos = PointOfSale {
         id: id.clone(),
         merchant_pos_id: body.merchant_pos_id,
-        store_id: cert_store().store_id,
+        store_id: merchant.store_id.to_string(),
+        merchant_vat: merchant.vat.to_string(),
         name: body.name,
-        beacon_id: body
-            .beacon_id
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        beacon_id,
         callback_alias: body.callback_alias,
         supported_beacon_types: body.supported_beacon_types,
         require_payment_before_checkin: body.require_payment_before_checkin.unwrap_or(false),
@@ -85,8 +82,8 @@ pub fn create(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> Api
     Ok(Some(json!({ "posId": id })))
 }
 
-/// `GET /pointofsales?storeId=&beaconId=&merchantPosId=`.
-pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
+/// `GET /pointofsales?storeId=&beaconId=&merchantPosId=`: the merchant's active PoSes only.
+pub fn list(session: &Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let store = query::get(&request.query, "storeId");
     let beacon = query::get(&request.query, "beaconId");
     let merchant_pos_id = query::get(&request.query, "merchantPosId");
@@ -97,7 +94,7 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
         .world()
         .points_of_sale
         .values()
-        .filter(|p| !p.deleted)
+        .filter(|p| !p.deleted && p.merchant_vat == caller.vat)
         .filter(|p| store.is_none_or(|s| p.store_id.eq_ignore_ascii_case(s)))
         .filter(|p| beacon.is_none_or(|b| p.beacon_id.eq_ignore_ascii_case(b)))
         .filter(|p| merchant_pos_id.is_none_or(|m| p.merchant_pos_id == m))
@@ -107,17 +104,17 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
     Ok(Some(json!({ "posIds": ids })))
 }
 
-fn find<'a>(session: &'a Session, request: &ApiRequest<'_>) -> Option<&'a PointOfSale> {
-    request
-        .resource_id
-        .and_then(|id| session.world().points_of_sale.get(&id.to_ascii_lowercase()))
-}
-
 /// `GET /pointofsales/{posid}`.
-pub fn get(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
-    let pos = find(session, request)
-        .filter(|p| !p.deleted)
-        .ok_or(ApiError::NotFound)?;
+pub fn get(session: &Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
+    let pos = scope::pos(
+        session.world(),
+        caller,
+        request.resource_id,
+        ErrorCode::GetPosOfOtherMerchant,
+    )?;
+    if pos.deleted {
+        return Err(ApiError::NotFound);
+    }
     let response = PosResponse {
         pos_id: pos.id.clone(),
         merchant_pos_id: pos.merchant_pos_id.clone(),
@@ -134,10 +131,15 @@ pub fn get(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
 }
 
 /// `DELETE /pointofsales/{posid}`.
-pub fn delete(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
-    let id = find(session, request)
-        .map(|p| p.id.clone())
-        .ok_or(ApiError::NotFound)?;
+pub fn delete(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
+    let pos = scope::pos(
+        session.world(),
+        caller,
+        request.resource_id,
+        ErrorCode::DeletePosOfOtherMerchant,
+    )?;
+    let (id, beacon) = (pos.id.clone(), pos.beacon_id.clone());
+    caller.beacons.release(&beacon, caller.session_id, &id);
     if let Some(pos) = session.world_mut().points_of_sale.get_mut(&id) {
         pos.deleted = true;
     }
@@ -151,9 +153,10 @@ mod tests {
     use super::*;
     use crate::pos::Endpoint;
     use crate::pos::constants::CERT_STORE_ID;
+    use crate::service::beacons::Beacons;
     use crate::service::emulator::fixtures::{
-        Call, OTHER_VAT, TestResult, VAT, code, create_pos, json_of, new_pos, pos_body, session,
-        text,
+        Call, OTHER_VAT, TestResult, VAT, acting_for, caller, code, create_pos, json_of, new_pos,
+        pos_body, session, text,
     };
 
     const BEACON: &str = "c1f0a7e2-3b4d-4e5f-8a9b-0c1d2e3f4a5b";
@@ -165,16 +168,24 @@ mod tests {
     }
 
     fn get_pos(session: &Session, id: &str) -> ApiAnswer {
-        get(session, &Call::new(Endpoint::GetPos).id(id).request())
+        get(
+            session,
+            &acting_for(VAT),
+            &Call::new(Endpoint::GetPos).id(id).request(),
+        )
     }
 
     fn delete_pos(session: &mut Session, id: &str) -> ApiAnswer {
-        delete(session, &Call::new(Endpoint::DeletePos).id(id).request())
+        delete(
+            session,
+            &acting_for(VAT),
+            &Call::new(Endpoint::DeletePos).id(id).request(),
+        )
     }
 
     fn list_ids(session: &Session, query_string: &str) -> Result<Vec<String>, String> {
         let call = Call::new(Endpoint::GetPosWithFilter).query(query_string);
-        let body = json_of(list(session, &call.request()))?;
+        let body = json_of(list(session, &acting_for(VAT), &call.request()))?;
         let ids = body
             .get("posIds")
             .and_then(Value::as_array)
@@ -284,7 +295,7 @@ mod tests {
         assert_eq!(code(&answer), Some("1099"));
         let call = Call::new(Endpoint::CreatePos).raw_body("{");
         assert_eq!(
-            code(&create(&mut session, VAT, &call.request())),
+            code(&create(&mut session, &acting_for(VAT), &call.request())),
             Some("1099")
         );
     }
@@ -304,7 +315,11 @@ mod tests {
         let mut session = session();
         let call = Call::new(Endpoint::CreatePos).body(&pos_body("till-1"));
         assert_eq!(
-            code(&create(&mut session, OTHER_VAT, &call.request())),
+            code(&create(
+                &mut session,
+                &acting_for(OTHER_VAT),
+                &call.request()
+            )),
             Some("1403")
         );
         assert!(session.world().points_of_sale.is_empty());
@@ -335,13 +350,36 @@ mod tests {
     #[test]
     fn a_beacon_id_is_unique_among_active_points_of_sale() -> TestResult {
         let mut session = session();
+        let beacons = Beacons::default();
+        let dk = caller(VAT, &beacons);
+        let create_with = |session: &mut Session, body: &Value| {
+            create(
+                session,
+                &dk,
+                &Call::new(Endpoint::CreatePos).body(body).request(),
+            )
+        };
         let mut body = with("beaconId", json!(BEACON));
-        let first = text(&json_of(create_pos(&mut session, &body))?, "posId")?;
+        let first = text(&json_of(create_with(&mut session, &body))?, "posId")?;
         body["merchantPosId"] = json!("till-2");
         body["beaconId"] = json!(BEACON.to_ascii_uppercase());
-        assert_eq!(code(&create_pos(&mut session, &body)), Some("1202"));
-        assert_eq!(delete_pos(&mut session, &first), Ok(None));
-        json_of(create_pos(&mut session, &body))?;
+        assert_eq!(code(&create_with(&mut session, &body)), Some("1202"));
+        let delete_call = Call::new(Endpoint::DeletePos).id(&first);
+        assert_eq!(delete(&mut session, &dk, &delete_call.request()), Ok(None));
+        json_of(create_with(&mut session, &body))?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_refused_create_holds_no_beacon() -> TestResult {
+        let mut session = session();
+        let beacons = Beacons::default();
+        let mut body = with("beaconId", json!(BEACON));
+        body["storeId"] = json!("00000000-0000-4000-8000-000000000000");
+        let call = Call::new(Endpoint::CreatePos).body(&body);
+        let answer = create(&mut session, &caller(VAT, &beacons), &call.request());
+        assert_eq!(code(&answer), Some("1002"));
+        assert!(beacons.is_empty());
         Ok(())
     }
 
@@ -349,7 +387,10 @@ mod tests {
     fn listing_needs_a_filter() {
         let session = session();
         let call = Call::new(Endpoint::GetPosWithFilter);
-        assert_eq!(code(&list(&session, &call.request())), Some("1121"));
+        assert_eq!(
+            code(&list(&session, &acting_for(VAT), &call.request())),
+            Some("1121")
+        );
     }
 
     #[test]

@@ -1,43 +1,21 @@
-//! Stores (domain reference §3.1): the one certification store of the certification merchant,
-//! looked up by brand and location, by id, or in detail.
+//! Stores (domain reference §3.1): each certification merchant's one certification store,
+//! looked up by brand and location, by id, or in detail — always only among the stores of the
+//! merchant the call acts for, so another merchant's store is not found.
 
 use serde_json::json;
 
-use crate::pos::constants::{
-    CERT_BRAND_NAME, CERT_MERCHANT_BRAND_ID, CERT_MERCHANT_LOCATION_ID, CERT_MERCHANT_VAT_DK,
-    CERT_STORE_CITY, CERT_STORE_ID, CERT_STORE_NAME, CERT_STORE_STREET, CERT_STORE_ZIP,
-};
 use crate::pos::dto::StoreResponse;
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode};
+use crate::service::merchants;
 
 use super::{ApiAnswer, ApiRequest, query};
-
-/// The certification store.
-pub fn cert_store() -> StoreResponse {
-    StoreResponse {
-        store_name: CERT_STORE_NAME.into(),
-        store_id: CERT_STORE_ID.into(),
-        store_street: CERT_STORE_STREET.into(),
-        store_zip_code: CERT_STORE_ZIP.into(),
-        store_city: CERT_STORE_CITY.into(),
-        brand_name: CERT_BRAND_NAME.into(),
-        merchant_brand_id: CERT_MERCHANT_BRAND_ID.into(),
-        merchant_location_id: CERT_MERCHANT_LOCATION_ID.into(),
-    }
-}
-
-/// Whether the merchant `vat` owns the certification store.
-pub fn owns_cert_store(vat: &str) -> bool {
-    vat == CERT_MERCHANT_VAT_DK
-}
 
 fn matching(vat: &str, request: &ApiRequest<'_>) -> Result<Vec<StoreResponse>, ApiError> {
     let brand = query::get(&request.query, "merchantBrandId");
     let location = query::get(&request.query, "merchantLocationId");
-    let store = cert_store();
-    let hit = match (brand, location) {
-        (None, None) => true,
+    let wanted = match (brand, location) {
+        (None, None) => None,
         (Some(_), None) | (None, Some(_)) => return Err(ErrorCode::StoreFilterTooWide.into()),
         (Some(brand), Some(location)) => {
             if !validate::is_valid_merchant_brand_id(brand) {
@@ -46,14 +24,18 @@ fn matching(vat: &str, request: &ApiRequest<'_>) -> Result<Vec<StoreResponse>, A
             if !validate::is_valid_merchant_location_id(location) {
                 return Err(ErrorCode::InvalidMerchantLocationId.into());
             }
-            brand == store.merchant_brand_id && location == store.merchant_location_id
+            Some((brand, location))
         }
     };
-    Ok(if hit && owns_cert_store(vat) {
-        vec![store]
-    } else {
-        vec![]
-    })
+    Ok(merchants::by_vat(vat)
+        .map(|m| m.store())
+        .filter(|store| {
+            wanted.is_none_or(|(brand, location)| {
+                brand == store.merchant_brand_id && location == store.merchant_location_id
+            })
+        })
+        .into_iter()
+        .collect())
 }
 
 /// `GET /stores`.
@@ -73,17 +55,16 @@ pub fn detailed(vat: &str, request: &ApiRequest<'_>) -> ApiAnswer {
         .map_err(|_| ErrorCode::Internal.into())
 }
 
-/// `GET /stores/{storeid}`.
+/// `GET /stores/{storeid}`: only the merchant's own store is found (no 403 is documented here).
 pub fn get(vat: &str, request: &ApiRequest<'_>) -> ApiAnswer {
-    let store = cert_store();
-    match request.resource_id {
-        Some(id) if id.eq_ignore_ascii_case(&store.store_id) && owns_cert_store(vat) => {
-            serde_json::to_value(store)
-                .map(Some)
-                .map_err(|_| ErrorCode::Internal.into())
-        }
-        _ => Err(ApiError::NotFound),
-    }
+    let merchant = request
+        .resource_id
+        .and_then(merchants::by_store_id)
+        .filter(|m| m.vat == vat)
+        .ok_or(ApiError::NotFound)?;
+    serde_json::to_value(merchant.store())
+        .map(Some)
+        .map_err(|_| ErrorCode::Internal.into())
 }
 
 #[cfg(test)]
@@ -92,7 +73,14 @@ mod tests {
 
     use super::*;
     use crate::pos::Endpoint;
+    use crate::pos::constants::{CERT_MERCHANT_VAT_FI, CERT_STORE_ID, CERT_STORE_ID_FI};
     use crate::service::emulator::fixtures::{Call, OTHER_VAT, TestResult, VAT, code, json_of};
+
+    fn dk_store() -> Result<StoreResponse, String> {
+        merchants::by_vat(VAT)
+            .map(|m| m.store())
+            .ok_or_else(|| "no Danish merchant".to_string())
+    }
 
     fn listed(vat: &str, query_string: &str) -> ApiAnswer {
         list(
@@ -177,7 +165,7 @@ mod tests {
         let call = Call::new(Endpoint::GetDetailedStores)
             .query("merchantBrandId=MPPOSCERT1&merchantLocationId=00001");
         let answer = json_of(detailed(VAT, &call.request()))?;
-        let expected = serde_json::to_value(vec![cert_store()])?;
+        let expected = serde_json::to_value(vec![dk_store()?])?;
         assert_eq!(answer, expected);
         let call = Call::new(Endpoint::GetDetailedStores).query("merchantBrandId=MPPOSCERT1");
         assert_eq!(code(&detailed(VAT, &call.request())), Some("1122"));
@@ -202,9 +190,36 @@ mod tests {
     }
 
     #[test]
-    fn only_the_certification_merchant_owns_the_store() {
-        assert!(owns_cert_store(VAT));
-        assert!(!owns_cert_store(OTHER_VAT));
-        assert!(!owns_cert_store("FI90000040"));
+    fn the_finnish_merchant_sees_its_own_store_only() -> TestResult {
+        let query_string = "merchantBrandId=MPPOSCERT1&merchantLocationId=00001";
+        assert_eq!(
+            json_of(listed(CERT_MERCHANT_VAT_FI, query_string))?,
+            json!({ "storeIds": [CERT_STORE_ID_FI] })
+        );
+        let own = Call::new(Endpoint::GetStore).id(CERT_STORE_ID_FI);
+        let answer = json_of(get(CERT_MERCHANT_VAT_FI, &own.request()))?;
+        assert_eq!(answer["storeCity"], "Helsinki");
+        let danish = Call::new(Endpoint::GetStore).id(CERT_STORE_ID);
+        assert_eq!(
+            get(CERT_MERCHANT_VAT_FI, &danish.request()),
+            Err(ApiError::NotFound)
+        );
+        assert_eq!(get(VAT, &own.request()), Err(ApiError::NotFound));
+        Ok(())
+    }
+
+    #[test]
+    fn a_merchant_without_stores_still_gets_its_filter_checked() {
+        assert_eq!(
+            code(&listed(OTHER_VAT, "merchantBrandId=MPPOSCERT1")),
+            Some("1122")
+        );
+        assert_eq!(
+            code(&listed(
+                OTHER_VAT,
+                "merchantBrandId=SHOP12345&merchantLocationId=00001"
+            )),
+            Some("1119")
+        );
     }
 }

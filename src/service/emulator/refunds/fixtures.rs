@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::pos::{ApiError, Endpoint, PaymentStatus, RefundStatus};
 use crate::service::emulator::fixtures::{
-    Call, initiate, json_of, new_pos, payment_body, session, set_status, text,
+    Call, VAT, acting_for, initiate, json_of, new_pos, payment_body, session, set_status, text,
 };
 use crate::service::emulator::{ApiAnswer, payments};
 use crate::service::session::Session;
@@ -29,7 +29,8 @@ pub(crate) fn captured_on(
     let call = Call::new(Endpoint::CapturePayment)
         .id(&id)
         .body(&json!({ "amount": amount }));
-    payments::capture(session, &call.request()).map_err(|e| format!("capture: {e:?}"))?;
+    payments::capture(session, &acting_for(VAT), &call.request())
+        .map_err(|e| format!("capture: {e:?}"))?;
     Ok(id)
 }
 
