@@ -2,7 +2,7 @@
 //! defaults, the endpoints and how a request path maps to one, payment states, error codes and
 //! bodies, field validation, and the request/response bodies of the official OpenAPI document.
 //! The embedded service, the reference client and the judge all speak through these types, so a
-//! fact about the API lives in exactly one place.
+//! fact about the API lives in exactly one place. `transitions` holds the payment state machines.
 
 pub mod constants;
 pub mod dto;
@@ -10,6 +10,7 @@ pub mod endpoint;
 pub mod error;
 pub mod headers;
 pub mod state;
+pub mod transitions;
 pub mod validate;
 
 pub use endpoint::Endpoint;

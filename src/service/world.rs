@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::judge::PaymentObservation;
 use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
+use crate::pos::transitions::{PaymentEvent, next};
 use crate::pos::{Endpoint, PaymentStatus};
 
 use super::session::ArmedCase;
@@ -38,6 +39,13 @@ impl World {
             .max_by_key(|p| p.created_seq)
     }
 
+    /// The payment on a PoS that blocks a new one there (at most one is ever active).
+    pub fn active_payment_on(&self, pos_id: &str) -> Option<&Payment> {
+        self.payments
+            .values()
+            .find(|p| p.pos_id == pos_id && p.status.is_active())
+    }
+
     /// What the world holds for every payment created in the armed case, and for its seeded one.
     pub fn observe_case_payments(&self, armed: &ArmedCase) -> BTreeMap<String, PaymentObservation> {
         self.payments
@@ -60,8 +68,8 @@ impl World {
     /// Cancels every payment still active, as MobilePay does between cases.
     pub fn cancel_active_payments(&mut self) {
         for payment in self.payments.values_mut() {
-            if payment.status.is_active() {
-                payment.status = PaymentStatus::CancelledByMobilePay;
+            if let Some(cancelled) = next(payment.status, PaymentEvent::MobilePayCancel) {
+                payment.status = cancelled;
             }
         }
     }
@@ -138,4 +146,51 @@ pub struct IdempotencyRecord {
     pub body: serde_json::Value,
     /// The answer body to replay.
     pub answer: serde_json::Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::pos::PaymentStatus;
+    use crate::service::emulator::fixtures::{
+        TestResult, new_payment, new_pos, session, set_status, status_of,
+    };
+
+    #[test]
+    fn between_cases_mobilepay_cancels_active_payments_and_leaves_the_rest() -> TestResult {
+        let mut session = session();
+        let mut payments = Vec::new();
+        for (n, status) in [
+            PaymentStatus::Prepared,
+            PaymentStatus::Paired,
+            PaymentStatus::Initiated,
+            PaymentStatus::IssuedToUser,
+            PaymentStatus::Reserved,
+            PaymentStatus::Captured,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let pos = new_pos(&mut session, &format!("till-{n}"))?;
+            let id = new_payment(&mut session, &pos, "order-1")?;
+            set_status(&mut session, &id, status)?;
+            assert_eq!(
+                session
+                    .world()
+                    .active_payment_on(&pos)
+                    .map(|p| p.id.clone()),
+                status.is_active().then(|| id.clone())
+            );
+            payments.push((id, status));
+        }
+        session.world_mut().cancel_active_payments();
+        for (id, before) in payments {
+            let expected = if before.is_active() {
+                PaymentStatus::CancelledByMobilePay
+            } else {
+                before
+            };
+            assert_eq!(status_of(&session, &id)?, expected, "{before}");
+        }
+        Ok(())
+    }
 }

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::pos::dto::{InitiatePaymentRequest, PaymentCaptureRequest, QueryPaymentResponse};
+use crate::pos::transitions::{PaymentEvent, PaymentStart, next};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode, PaymentStatus};
 use crate::service::customer;
@@ -43,12 +44,7 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         Some(pos) if !pos.deleted => {}
         _ => return Err(ErrorCode::PosNotFound.into()),
     }
-    if session
-        .world()
-        .payments
-        .values()
-        .any(|p| p.pos_id == pos_id && p.status.is_active())
-    {
+    if session.world().active_payment_on(&pos_id).is_some() {
         return Err(ErrorCode::PaymentActive.into());
     }
     let (customer, partial_capture_possible, case) = match session.armed() {
@@ -73,7 +69,7 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         restrictions: body.restrictions,
         merchant_payment_label: body.merchant_payment_label,
         planned_capture_delay: Some(body.planned_capture_delay),
-        status: PaymentStatus::Initiated,
+        status: PaymentStart::Initiate.status(),
         captured_amount: None,
         partial_capture_possible,
         customer,
@@ -215,7 +211,8 @@ pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
             Err(ErrorCode::PartialCaptureImpossible.into())
         }
         PaymentStatus::Reserved => {
-            payment.status = PaymentStatus::Captured;
+            payment.status =
+                next(payment.status, PaymentEvent::Capture).ok_or(ErrorCode::PaymentNotReserved)?;
             payment.captured_amount = Some(body.amount);
             Ok(None)
         }
@@ -229,11 +226,11 @@ pub fn cancel(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     match payment.status {
         // A repeated cancel of a payment the client already cancelled succeeds (inferred).
         PaymentStatus::CancelledByClient => Ok(None),
-        status if status.is_active() || status == PaymentStatus::Reserved => {
-            payment.status = PaymentStatus::CancelledByClient;
+        status => {
+            payment.status =
+                next(status, PaymentEvent::ClientCancel).ok_or(ErrorCode::PaymentNotCancellable)?;
             Ok(None)
         }
-        _ => Err(ErrorCode::PaymentNotCancellable.into()),
     }
 }
 
