@@ -170,7 +170,13 @@ fn respond(guard: ExchangeGuard, answer: ApiAnswer, correlation_id: &str, v2: bo
     }
 }
 
-/// Parses a JSON body into `T`; any shape error is the generic 400 `1099`.
+/// Parses a JSON body into `T`; any shape error is the generic 400 `1099`. Every body of the
+/// document is an object, and serde would read a struct from a JSON array too, so only an object
+/// is read.
 pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|_| ApiError::Coded(ErrorCode::BadRequest))
+    match serde_json::from_slice(body) {
+        Ok(object @ serde_json::Value::Object(_)) => serde_json::from_value(object),
+        _ => return Err(ApiError::Coded(ErrorCode::BadRequest)),
+    }
+    .map_err(|_| ApiError::Coded(ErrorCode::BadRequest))
 }
