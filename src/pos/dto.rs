@@ -259,6 +259,9 @@ pub struct QueryPaymentResponse {
     pub poll_delay_in_ms: u32,
 }
 
+mod prepared;
+pub use prepared::{GetCheckInResponse, PaymentReadyRequest, PreparePaymentRequest};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,14 @@
 //! The emulated PoS v10 world one session's calls see: its points of sale, payments and bound
 //! idempotency keys, with the creation counter that orders them. The emulator's resource
 //! handlers own its rules (state machines, one active payment per PoS); sessions never share a
-//! world.
+//! world. The customers checked in at its points of sale live in [`Customers`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::judge::PaymentObservation;
-use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
+use crate::pos::dto::{
+    BeaconType, CurrencyCode, PaymentReadyRequest, PaymentRestrictions, PlannedCaptureDelay,
+};
 use crate::pos::transitions::{PaymentEvent, next};
 use crate::pos::{Endpoint, PaymentStatus};
 
@@ -19,6 +21,11 @@ pub struct World {
     pub points_of_sale: BTreeMap<String, PointOfSale>,
     /// Payments by id.
     pub payments: BTreeMap<String, Payment>,
+    /// Who is checked in where, and which customer each payment went to.
+    pub customers: Customers,
+    /// Payments created by `prepare`, with the ready body each was readied with (`None` until
+    /// then).
+    pub readied: BTreeMap<String, Option<PaymentReadyRequest>>,
     /// Bound idempotency keys.
     pub idempotency: HashMap<String, IdempotencyRecord>,
     next_created: u64,
@@ -74,6 +81,9 @@ impl World {
         }
     }
 }
+
+mod customers;
+pub use customers::{CheckIn, Customers};
 
 /// A point of sale.
 #[derive(Debug, Clone, PartialEq)]

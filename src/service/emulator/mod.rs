@@ -3,14 +3,18 @@
 //! fault (`err500` answers 500 without touching state; `hold200` processes fully and then holds
 //! the answer), validate headers, enforce idempotency on the creating endpoints, and dispatch to
 //! the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
+//! `prepared` serves prepare and ready, `checkin` the check-in and the customers it ties to
+//! payments.
 
 pub mod auth;
+mod checkin;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod headers;
 mod idempotency;
 mod payments;
 mod pointofsales;
+mod prepared;
 mod query;
 mod stores;
 
@@ -141,10 +145,10 @@ fn dispatch(session: &mut Session, vat: &str, request: &ApiRequest<'_>) -> ApiAn
         Endpoint::QueryPaymentIds => payments::list(session, request),
         Endpoint::CapturePayment => payments::capture(session, request),
         Endpoint::CancelPayment => payments::cancel(session, request),
-        Endpoint::GetCheckIn
-        | Endpoint::PreparePayment
-        | Endpoint::PaymentReady
-        | Endpoint::CreateRefund
+        Endpoint::GetCheckIn => checkin::get(session, request),
+        Endpoint::PreparePayment => prepared::prepare(session, request),
+        Endpoint::PaymentReady => prepared::ready(session, request),
+        Endpoint::CreateRefund
         | Endpoint::GetRefund
         | Endpoint::QueryRefundIds
         | Endpoint::CaptureRefund

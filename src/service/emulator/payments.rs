@@ -8,11 +8,10 @@ use crate::pos::dto::{InitiatePaymentRequest, PaymentCaptureRequest, QueryPaymen
 use crate::pos::transitions::{PaymentEvent, PaymentStart, next};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode, PaymentStatus};
-use crate::service::customer;
 use crate::service::session::Session;
 use crate::service::world::Payment;
 
-use super::{ApiAnswer, ApiRequest, parse_body, query};
+use super::{ApiAnswer, ApiRequest, checkin, parse_body, query};
 
 /// Reservations expire after seven days (documented).
 const RESERVATION_LIFETIME_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
@@ -78,7 +77,9 @@ pub fn initiate(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         created_virtual_ms: session.clock().virtual_ms(),
         created_seq,
     };
+    let now = session.clock().virtual_ms();
     session.world_mut().payments.insert(id.clone(), payment);
+    checkin::pair_waiting_customer(session.world_mut(), &id, now);
     Ok(Some(json!({ "paymentId": id })))
 }
 
@@ -100,12 +101,11 @@ fn find_mut<'a>(
 /// `GET /payments/{paymentid}`.
 pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     let poll_delay = session.next_poll_delay_ms();
-    let payment = find_mut(session, request)?;
-    customer::advance_on_poll(payment);
-    let customer_seen = !matches!(
-        payment.status,
-        PaymentStatus::Initiated | PaymentStatus::Prepared
-    );
+    let id = find_mut(session, request)?.id.clone();
+    let now = session.clock().virtual_ms();
+    checkin::let_scripted_customer_act(session.world_mut(), &id, now);
+    let payment = find_mut(session, request)?.clone();
+    let customer = checkin::customer_of(session.world(), &payment);
     let reserved = payment.status == PaymentStatus::Reserved;
     let response = QueryPaymentResponse {
         payment_id: payment.id.clone(),
@@ -117,9 +117,9 @@ pub fn query(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
         merchant_payment_label: payment.merchant_payment_label.clone(),
         planned_capture_delay: payment.planned_capture_delay,
         status: payment.status,
-        customer_token: customer_seen.then(|| format!("ct-{}", &payment.id[..8])),
-        customer_receipt_token: customer_seen.then(String::new),
-        loyalty_ids: customer_seen.then(Vec::new),
+        customer_token: customer.as_ref().map(|c| c.customer_token.clone()),
+        customer_receipt_token: customer.as_ref().map(|c| c.customer_receipt_token.clone()),
+        loyalty_ids: customer.map(|c| c.loyalty_ids),
         payment_expires_at: reserved
             .then(|| expires_at(payment.created_virtual_ms + RESERVATION_LIFETIME_MS)),
         partial_capture_possible: reserved.then_some(payment.partial_capture_possible),
