@@ -4,7 +4,7 @@
 //! the answer), validate headers, enforce idempotency on the creating endpoints, and dispatch to
 //! the resource handlers (`stores`, `pointofsales`, `payments`), which hold the state machines.
 //! `prepared` serves prepare and ready, `checkin` the check-in and the customers it ties to
-//! payments.
+//! payments; `usersim` is the sandbox's user simulation, outside `/pos/v10` and this pipeline.
 
 pub mod auth;
 mod checkin;
@@ -17,6 +17,7 @@ mod pointofsales;
 mod prepared;
 mod query;
 mod stores;
+pub mod usersim;
 
 use axum::body::Bytes;
 use axum::extract::State;
