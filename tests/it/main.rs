@@ -5,6 +5,7 @@ mod catalogue_errors;
 mod cli;
 mod judge;
 mod openapi;
+mod prepared;
 mod runs;
 mod session_api;
 mod support;

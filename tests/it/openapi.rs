@@ -1,15 +1,23 @@
 //! Conformance with MobilePay's official OpenAPI document (committed under `spec/`): every
-//! endpoint the service knows exists there with its method and operationId, and every request
-//! the reference client sent and every answer the service gave during a full run validates
-//! against the document's schemas for that operation and status.
+//! endpoint the service knows, the user simulation's included, exists there with its method and
+//! operationId, and every request the reference client sent and every answer the service gave
+//! during a full run validates against the document's schemas for that operation and status. So
+//! do the prepared flow, the check-in and the user simulation, driven by the reference client and
+//! by hand (where a request the service refused with 400 was malformed on purpose).
 
 use std::path::Path;
 
+use std::net::{Ipv4Addr, SocketAddr};
+
 use mpcert::client::reference::Conduct;
+use mpcert::exchange::Exchange;
 use mpcert::pos::Endpoint;
+use mpcert::pos::usersim::UserSimulation;
+use mpcert::service::ServiceOptions;
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
+use crate::prepared::{drive_by_hand, run_prepared_cases};
 use crate::support::{config, run};
 
 fn spec() -> Value {
@@ -157,29 +165,59 @@ fn every_endpoint_exists_in_the_official_document() {
     }
 }
 
-#[tokio::test]
-async fn every_recorded_request_and_answer_conforms() {
+#[test]
+fn every_user_simulation_operation_exists_in_the_official_document() {
     let spec = spec();
-    let outcome = run(config(Conduct::default(), None)).await;
-    let exchanges: Vec<_> = outcome
-        .report
-        .categories
-        .iter()
-        .flat_map(|c| &c.cases)
-        .flat_map(|c| &c.exchanges)
-        .filter(|e| e.endpoint.is_some())
-        .collect();
-    assert!(exchanges.len() > 20, "a full run records many PoS calls");
-    let mut checked = 0;
+    for operation in UserSimulation::ALL {
+        let documented = &spec["paths"][operation.path()]["post"];
+        assert_eq!(
+            documented["operationId"].as_str(),
+            Some(operation.operation_id()),
+            "{} is not in the OpenAPI document",
+            operation.path()
+        );
+    }
+}
+
+/// Which recorded requests must validate.
+#[derive(Clone, Copy, PartialEq)]
+enum Requests {
+    /// Every one: the client never sends a malformed request.
+    All,
+    /// Those the service did not refuse with 400: the others were malformed on purpose.
+    NotRefused,
+}
+
+/// The document's operation of a recorded exchange: its PoS endpoint, or a user-simulation path.
+fn operation_of<'a>(spec: &'a Value, exchange: &Exchange) -> Option<(String, &'a Value)> {
+    match exchange.pos_endpoint() {
+        Some(endpoint) => Some((endpoint.to_string(), operation(spec, endpoint))),
+        None if exchange.endpoint.is_some() => panic!("unknown endpoint {:?}", exchange.endpoint),
+        None if exchange.path.starts_with("/pos/app/usersimulation/") => {
+            let documented = &spec["paths"][exchange.path.as_str()]["post"];
+            (!documented.is_null()).then(|| (exchange.path.clone(), documented))
+        }
+        None => None,
+    }
+}
+
+/// Validates every request and answer of the API calls among `exchanges`; returns how many
+/// calls and how many answer bodies were checked.
+fn check_exchanges(spec: &Value, exchanges: &[Exchange], requests: Requests) -> (usize, usize) {
+    let (mut calls, mut bodies) = (0, 0);
     for exchange in exchanges {
-        let label = exchange.endpoint.as_deref().unwrap_or_default();
-        let endpoint = Endpoint::parse(label).unwrap_or_else(|| panic!("unknown endpoint {label}"));
-        let operation = operation(&spec, endpoint);
+        let Some((label, operation)) = operation_of(spec, exchange) else {
+            continue;
+        };
+        calls += 1;
+        let refused = exchange.status == Some(400);
         if let Some(body) = exchange.request_json() {
             let schema = first_content_schema(&operation["requestBody"])
                 .unwrap_or_else(|| panic!("{label} takes no body in the document"));
-            if let Err(e) = validate(&spec, schema, &body, "request") {
-                panic!("#{} {label}: {e}", exchange.seq);
+            if requests == Requests::All || !refused {
+                if let Err(e) = validate(spec, schema, &body, "request") {
+                    panic!("#{} {label}: {e}", exchange.seq);
+                }
             }
         }
         let Some(status) = exchange.status else {
@@ -193,10 +231,10 @@ async fn every_recorded_request_and_answer_conforms() {
         );
         match (first_content_schema(response), exchange.response_json()) {
             (Some(schema), Some(body)) => {
-                if let Err(e) = validate(&spec, schema, &body, "response") {
+                if let Err(e) = validate(spec, schema, &body, "response") {
                     panic!("#{} {label} {status}: {e}", exchange.seq);
                 }
-                checked += 1;
+                bodies += 1;
             }
             (None, Some(_)) => panic!(
                 "#{} {label} {status}: the document has no body here",
@@ -205,5 +243,56 @@ async fn every_recorded_request_and_answer_conforms() {
             (_, None) => {}
         }
     }
+    (calls, bodies)
+}
+
+#[tokio::test]
+async fn every_recorded_request_and_answer_conforms() {
+    let spec = spec();
+    let outcome = run(config(Conduct::default(), None)).await;
+    let exchanges: Vec<Exchange> = outcome
+        .report
+        .categories
+        .iter()
+        .flat_map(|c| &c.cases)
+        .flat_map(|c| c.exchanges.iter().cloned())
+        .collect();
+    let (calls, checked) = check_exchanges(&spec, &exchanges, Requests::All);
+    assert!(calls > 20, "a full run records many PoS calls");
     assert!(checked > 15, "only {checked} answers had bodies to check");
+}
+
+#[tokio::test]
+async fn prepared_payments_check_in_and_user_simulation_conform() {
+    let spec = spec();
+    let exchanges = run_prepared_cases().await;
+    check_exchanges(&spec, &exchanges, Requests::All);
+    let service = mpcert::service::start(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ServiceOptions::new(0.01),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("start: {e}"));
+    let by_hand = drive_by_hand(&service).await;
+    service.stop().await;
+    check_exchanges(&spec, &by_hand, Requests::NotRefused);
+    let all: Vec<&Exchange> = exchanges.iter().chain(&by_hand).collect();
+    let seen = |label: &str| {
+        all.iter()
+            .any(|e| e.endpoint.as_deref() == Some(label) || e.path == label)
+    };
+    for endpoint in [
+        Endpoint::PreparePayment,
+        Endpoint::PaymentReady,
+        Endpoint::GetCheckIn,
+    ] {
+        assert!(seen(&endpoint.to_string()), "{endpoint} was never called");
+    }
+    for operation in UserSimulation::ALL {
+        assert!(
+            seen(&operation.path()),
+            "{} was never called",
+            operation.path()
+        );
+    }
 }
