@@ -116,3 +116,5 @@ pub fn ready(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ready;
