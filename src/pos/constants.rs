@@ -72,6 +72,20 @@ pub const HOLD_MS: u64 = 10_000;
 /// any documented client timeout.
 pub const ERR500_DELAY_MS: u64 = 300;
 
+/// The loyalty id of the one sandbox test user enrolled in loyalty, test user 04 (inferred):
+/// MobilePay's sandbox had static loyalty data but never published it, so it is the documented
+/// examples' `123456`.
+pub const TEST_USER_LOYALTY_ID: &str = "123456";
+/// The receipt token of every test user's check-in (inferred): empty, "this user has none", since
+/// test user 03 lost its digital receipts in mid-2023.
+pub const TEST_USER_RECEIPT_TOKEN: &str = "";
+/// The test user the scripted customer of an armed case plays (inferred): 04, whose credit card
+/// and loyalty id let every scripted flow, the prepared one's loyalty lookup included, happen.
+pub const SCRIPTED_CUSTOMER_PHONE: &str = "+4520031804";
+/// How long a check-in waits at a PoS for a payment, in virtual milliseconds (inferred):
+/// undocumented; five minutes, the domain reference's default for the undocumented timeouts.
+pub const CHECK_IN_LIFETIME_MS: f64 = 5.0 * 60.0 * 1000.0;
+
 /// The documented client timeout for POST, PUT and DELETE calls, in milliseconds.
 pub const WRITE_TIMEOUT_MS: u64 = 2000;
 /// The documented client timeout for GET calls (polling included), in milliseconds.

@@ -47,16 +47,38 @@ pub enum PlannedCaptureDelay {
     LessThan14Days,
 }
 
-/// `PaymentRestrictions`: card types the customer may not pay with.
+/// `PaymentRestrictions`: card types the customer may not pay with. Read from a JSON object only
+/// (serde would read a struct from an array too, which the document's schema does not allow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    try_from = "serde_json::Map<String, serde_json::Value>"
+)]
 pub struct PaymentRestrictions {
     /// Debit cards are not allowed.
-    #[serde(default)]
     pub debit_card_disallowed: Option<bool>,
     /// Credit cards are not allowed.
-    #[serde(default)]
     pub credit_card_disallowed: Option<bool>,
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for PaymentRestrictions {
+    type Error = serde_json::Error;
+
+    fn try_from(object: serde_json::Map<String, serde_json::Value>) -> Result<Self, Self::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Fields {
+            #[serde(default)]
+            debit_card_disallowed: Option<bool>,
+            #[serde(default)]
+            credit_card_disallowed: Option<bool>,
+        }
+        let fields: Fields = serde_json::from_value(serde_json::Value::Object(object))?;
+        Ok(PaymentRestrictions {
+            debit_card_disallowed: fields.debit_card_disallowed,
+            credit_card_disallowed: fields.credit_card_disallowed,
+        })
+    }
 }
 
 /// `CreatePosRequest`.
@@ -242,6 +264,9 @@ pub struct QueryPaymentResponse {
     pub poll_delay_in_ms: u32,
 }
 
+mod prepared;
+pub use prepared::{GetCheckInResponse, PaymentReadyRequest, PreparePaymentRequest};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +275,28 @@ mod tests {
     fn unknown_fields_are_refused() {
         let body = r#"{"amount":1,"calibrationType":3}"#;
         assert!(serde_json::from_str::<PaymentCaptureRequest>(body).is_err());
+    }
+
+    #[test]
+    fn restrictions_are_an_object_of_two_nullable_flags() {
+        let parse = serde_json::from_str::<PaymentRestrictions>;
+        let both = parse(r#"{"debitCardDisallowed":true,"creditCardDisallowed":null}"#);
+        assert_eq!(
+            both.ok(),
+            Some(PaymentRestrictions {
+                debit_card_disallowed: Some(true),
+                credit_card_disallowed: None,
+            })
+        );
+        assert_eq!(parse("{}").ok(), Some(PaymentRestrictions::default()));
+        for refused in [
+            "[true,false]",
+            r#"{"userMinimumAge":18}"#,
+            r#"{"debitCardDisallowed":"yes"}"#,
+            "true",
+        ] {
+            assert!(parse(refused).is_err(), "{refused}");
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Payment states of the PoS v10 state machine and which of them are active or terminal.
+//! Payment states of the PoS v10 state machine and which of them are active or terminal; the
+//! transitions between them are the table in [`super::transitions`].
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -86,28 +87,6 @@ impl PaymentStatus {
                 | PaymentStatus::Captured
         )
     }
-
-    /// The next state on the way from `self` to `target` through customer or MobilePay events
-    /// alone (check-in, acceptance, cancellation), or `None` when `target` cannot be reached
-    /// without the client.
-    pub fn customer_step_towards(self, target: PaymentStatus) -> Option<PaymentStatus> {
-        use PaymentStatus::*;
-        if self == target {
-            return None;
-        }
-        match (self, target) {
-            (Initiated, IssuedToUser | Reserved | CancelledByUser) => Some(IssuedToUser),
-            (Initiated | IssuedToUser | Prepared | Paired, CancelledByMobilePay) => {
-                Some(CancelledByMobilePay)
-            }
-            (IssuedToUser, Reserved) => Some(Reserved),
-            (IssuedToUser, CancelledByUser) => Some(CancelledByUser),
-            (Prepared, Paired | CancelledByUser) => Some(Paired),
-            (Paired, CancelledByUser) => Some(CancelledByUser),
-            (Reserved, ExpiredAndCancelled) => Some(ExpiredAndCancelled),
-            _ => None,
-        }
-    }
 }
 
 impl fmt::Display for PaymentStatus {
@@ -135,17 +114,5 @@ mod tests {
         }
         assert!(!PaymentStatus::Reserved.is_active());
         assert!(!PaymentStatus::Reserved.is_terminal());
-    }
-
-    #[test]
-    fn customer_walks_initiated_to_reserved_through_issued() {
-        use PaymentStatus::*;
-        assert_eq!(
-            Initiated.customer_step_towards(Reserved),
-            Some(IssuedToUser)
-        );
-        assert_eq!(IssuedToUser.customer_step_towards(Reserved), Some(Reserved));
-        assert_eq!(Reserved.customer_step_towards(Reserved), None);
-        assert_eq!(CancelledByClient.customer_step_towards(Reserved), None);
     }
 }

@@ -1,22 +1,33 @@
 //! The simulated customer of an armed case: each poll of a payment started during the case
 //! moves it one scripted step along the real state machine, as a person in the app would.
 
+use crate::pos::transitions::{PaymentEvent, reachable, step_without_client};
+
 use super::world::Payment;
 
 /// Moves a polled payment along its customer script: the n-th poll aims at the n-th scripted
-/// status (the last repeats), walking the real state machine one customer event at a time. A
-/// status the customer cannot reach (the client cancelled, say) leaves the payment where it is.
-pub fn advance_on_poll(payment: &mut Payment) {
+/// status (the last repeats), walking the state machine through the customer's, MobilePay's and
+/// the clock's events only. The customer is never ahead of the client: a status that needs the
+/// client first (the `ready` of a prepared payment, say) waits for it, and the poll does not use
+/// up that scripted status. A status nobody can reach any more (the client cancelled, say) is
+/// passed over and leaves the payment where it is. Returns whether the customer checked in.
+pub fn advance_on_poll(payment: &mut Payment) -> bool {
     let Some(script) = payment.customer.as_ref() else {
-        return;
+        return false;
     };
     let Some(target) = script.get(payment.polls).or_else(|| script.last()).copied() else {
-        return;
+        return false;
     };
-    payment.polls += 1;
-    while let Some(next) = payment.status.customer_step_towards(target) {
-        payment.status = next;
+    let mut checked_in = false;
+    while let Some(step) = step_without_client(payment.status, target) {
+        checked_in |= step.event == PaymentEvent::CheckIn;
+        payment.status = step.to;
     }
+    let waits_for_client = payment.status != target && reachable(payment.status, target);
+    if !waits_for_client {
+        payment.polls += 1;
+    }
+    checked_in
 }
 
 #[cfg(test)]
@@ -75,5 +86,60 @@ mod tests {
         let mut payment = scripted(vec![Reserved]);
         advance_on_poll(&mut payment);
         assert_eq!(payment.status, Reserved);
+    }
+
+    #[test]
+    fn a_prepared_payment_waits_for_ready_without_using_up_the_script() {
+        let mut payment = scripted(vec![Prepared, Paired, IssuedToUser, Reserved]);
+        payment.status = Prepared;
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            advance_on_poll(&mut payment);
+            seen.push(payment.status);
+        }
+        assert_eq!(seen, vec![Prepared, Paired, Paired, Paired]);
+        payment.status = IssuedToUser;
+        advance_on_poll(&mut payment);
+        assert_eq!(payment.status, IssuedToUser);
+        advance_on_poll(&mut payment);
+        assert_eq!(payment.status, Reserved);
+    }
+
+    #[test]
+    fn a_payment_readied_before_check_in_shows_initiated_first() {
+        let mut payment = scripted(vec![Initiated, IssuedToUser, Reserved]);
+        payment.status = Prepared;
+        advance_on_poll(&mut payment);
+        assert_eq!(payment.status, Prepared, "the customer waits for ready");
+        payment.status = Initiated;
+        let seen: Vec<PaymentStatus> = (0..3)
+            .map(|_| {
+                advance_on_poll(&mut payment);
+                payment.status
+            })
+            .collect();
+        assert_eq!(seen, vec![Initiated, IssuedToUser, Reserved]);
+    }
+
+    #[test]
+    fn a_payment_ahead_of_its_script_passes_the_past_over() {
+        let mut payment = scripted(vec![Initiated, IssuedToUser, Reserved]);
+        payment.status = IssuedToUser;
+        let seen: Vec<PaymentStatus> = (0..3)
+            .map(|_| {
+                advance_on_poll(&mut payment);
+                payment.status
+            })
+            .collect();
+        assert_eq!(seen, vec![IssuedToUser, IssuedToUser, Reserved]);
+    }
+
+    #[test]
+    fn the_poll_says_when_the_customer_checked_in() {
+        let mut payment = scripted(vec![Prepared, Paired]);
+        payment.status = Prepared;
+        assert!(!advance_on_poll(&mut payment));
+        assert!(advance_on_poll(&mut payment));
+        assert!(!advance_on_poll(&mut payment));
     }
 }

@@ -1,6 +1,7 @@
 //! The certification service: an emulation of MobilePay's self-certification backend. It serves
 //! the integrator-authentication token endpoint, the PoS v10 API (state machines, validation,
-//! idempotency, `pollDelayInMs`, the scripted customer and injected faults) and our session API,
+//! idempotency, `pollDelayInMs`, the scripted customer and injected faults), the sandbox's user
+//! simulation (a developer playing the customer by hand) and our session API,
 //! records every exchange server-side, and runs on a clock whose time scale compresses every
 //! mandated delay. It runs in-process on `127.0.0.1:0` by default, or standalone via
 //! `mpcert serve`. Submodules: `wire` (the session API's bodies), `api` (its handlers),
@@ -36,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::pos::usersim::USER_SIMULATION_PREFIX;
 use api::SESSION_API_PREFIX;
 use registry::{ServiceState, Shared};
 
@@ -66,6 +68,10 @@ pub fn router(state: Shared) -> Router {
         .route(
             &format!("{}/{{*rest}}", emulator::API_PREFIX),
             any(emulator::handle),
+        )
+        .route(
+            &format!("{USER_SIMULATION_PREFIX}/{{operation}}"),
+            post(emulator::usersim::handle),
         )
         .route(&sessions, post(api::create))
         .route(&format!("{sessions}/{{id}}"), get(api::summary))

@@ -199,7 +199,8 @@ impl Drop for ExchangeGuard {
     }
 }
 
-/// Header names lowercased, values kept, authorization redacted to its scheme.
+/// Header names lowercased, values kept, authorization redacted to its scheme and every header
+/// naming a secret redacted whole.
 pub fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
@@ -209,6 +210,9 @@ pub fn redact_headers(headers: &HeaderMap) -> Vec<(String, String)> {
             let value = if name == "authorization" {
                 let scheme = value.split_whitespace().next().unwrap_or_default();
                 format!("{scheme} {REDACTED}")
+            } else if name.contains("secret") {
+                // `x-ibm-client-secret`, which the user simulation authenticates with.
+                REDACTED.to_string()
             } else {
                 value
             };
@@ -331,8 +335,10 @@ mod tests {
             "X-MobilePay-Client-System-Version",
             HeaderValue::from_static("1.2.3"),
         );
+        headers.insert("X-IBM-Client-Secret", HeaderValue::from_static("s3cr3t"));
         let redacted = redact_headers(&headers);
         assert!(redacted.contains(&("authorization".into(), "Bearer <redacted>".into())));
+        assert!(redacted.contains(&("x-ibm-client-secret".into(), REDACTED.into())));
         assert!(redacted.contains(&("x-mobilepay-client-system-version".into(), "1.2.3".into())));
     }
 

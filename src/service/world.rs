@@ -3,13 +3,17 @@
 //! so every resource in its world belongs to it; each also belongs to a merchant — a PoS to the
 //! merchant it was created for, a payment to its PoS's merchant — which decides who may see and
 //! act on it. The emulator's resource handlers own its rules (state machines, one active payment
-//! per PoS); sessions never share a world (only beacon ids are global, see `beacons`).
+//! per PoS); sessions never share a world (only beacon ids are global, see `beacons`). The customers checked in at its points of sale
+//! live in [`Customers`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::judge::PaymentObservation;
 use crate::pos::constants::RESERVATION_LIFETIME_SECS;
-use crate::pos::dto::{BeaconType, CurrencyCode, PaymentRestrictions, PlannedCaptureDelay};
+use crate::pos::dto::{
+    BeaconType, CurrencyCode, PaymentReadyRequest, PaymentRestrictions, PlannedCaptureDelay,
+};
+use crate::pos::transitions::{PaymentEvent, next};
 use crate::pos::{Endpoint, PaymentStatus};
 
 use super::session::ArmedCase;
@@ -24,6 +28,11 @@ pub struct World {
     pub points_of_sale: BTreeMap<String, PointOfSale>,
     /// Payments by id.
     pub payments: BTreeMap<String, Payment>,
+    /// Who is checked in where, and which customer each payment went to.
+    pub customers: Customers,
+    /// Payments created by `prepare`, with the ready body each was readied with (`None` until
+    /// then).
+    pub readied: BTreeMap<String, Option<PaymentReadyRequest>>,
     /// Bound idempotency keys.
     pub idempotency: HashMap<String, IdempotencyRecord>,
     /// Refunds by id.
@@ -63,6 +72,13 @@ impl World {
         }
     }
 
+    /// The payment on a PoS that blocks a new one there (at most one is ever active).
+    pub fn active_payment_on(&self, pos_id: &str) -> Option<&Payment> {
+        self.payments
+            .values()
+            .find(|p| p.pos_id == pos_id && p.status.is_active())
+    }
+
     /// What the world holds for every payment created in the armed case, and for its seeded one.
     pub fn observe_case_payments(&self, armed: &ArmedCase) -> BTreeMap<String, PaymentObservation> {
         self.payments
@@ -85,12 +101,15 @@ impl World {
     /// Cancels every payment still active, as MobilePay does between cases.
     pub fn cancel_active_payments(&mut self) {
         for payment in self.payments.values_mut() {
-            if payment.status.is_active() {
-                payment.status = PaymentStatus::CancelledByMobilePay;
+            if let Some(cancelled) = next(payment.status, PaymentEvent::MobilePayCancel) {
+                payment.status = cancelled;
             }
         }
     }
 }
+
+mod customers;
+pub use customers::{CheckIn, Customers};
 
 /// A point of sale.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,5 +272,48 @@ mod tests {
             world.payments.get("p").map(|p| p.status),
             Some(PaymentStatus::ExpiredAndCancelled)
         );
+    }
+
+    use crate::service::emulator::fixtures::{
+        TestResult, new_payment, new_pos, session, set_status, status_of,
+    };
+
+    #[test]
+    fn between_cases_mobilepay_cancels_active_payments_and_leaves_the_rest() -> TestResult {
+        let mut session = session();
+        let mut payments = Vec::new();
+        for (n, status) in [
+            PaymentStatus::Prepared,
+            PaymentStatus::Paired,
+            PaymentStatus::Initiated,
+            PaymentStatus::IssuedToUser,
+            PaymentStatus::Reserved,
+            PaymentStatus::Captured,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let pos = new_pos(&mut session, &format!("till-{n}"))?;
+            let id = new_payment(&mut session, &pos, "order-1")?;
+            set_status(&mut session, &id, status)?;
+            assert_eq!(
+                session
+                    .world()
+                    .active_payment_on(&pos)
+                    .map(|p| p.id.clone()),
+                status.is_active().then(|| id.clone())
+            );
+            payments.push((id, status));
+        }
+        session.world_mut().cancel_active_payments();
+        for (id, before) in payments {
+            let expected = if before.is_active() {
+                PaymentStatus::CancelledByMobilePay
+            } else {
+                before
+            };
+            assert_eq!(status_of(&session, &id)?, expected, "{before}");
+        }
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@ mod merchants;
 mod openapi;
 mod pos_client;
 mod pos_http;
+mod prepared;
 mod refunds;
 mod runs;
 mod session_api;

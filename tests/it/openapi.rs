@@ -1,17 +1,25 @@
 //! Conformance with MobilePay's official OpenAPI document (committed under `spec/`): every
-//! endpoint the service knows exists there with its method and operationId (and with the body
-//! and GUID query parameters the service checks), and every request the reference client sent
-//! and every answer the service gave during a full run — and every refund operation driven over
-//! HTTP, refusals included — validates against the document's schemas for that operation and
-//! status. [`check_answer`] lets other tests hold any answer to the same standard.
+//! endpoint the service knows, the user simulation's included, exists there with its method and
+//! operationId (and with the body and GUID query parameters the service checks), and every
+//! request the reference client sent and every answer the service gave during a full run
+//! validates against the document's schemas for that operation and status. So do the refund
+//! operations, the prepared flow, the check-in and the user simulation, driven by the reference
+//! client and by hand (where a request the service refused with 400 was malformed on purpose).
+//! [`check_answer`] lets other tests hold any answer to the same standard.
 
 use std::path::Path;
 
+use std::net::{Ipv4Addr, SocketAddr};
+
 use mpcert::client::reference::Conduct;
+use mpcert::exchange::Exchange;
 use mpcert::pos::Endpoint;
+use mpcert::pos::usersim::UserSimulation;
+use mpcert::service::ServiceOptions;
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
+use crate::prepared::{drive_by_hand, run_prepared_cases};
 use crate::support::{config, run};
 
 mod refunds;
@@ -234,33 +242,143 @@ fn check_exchange(
     }
 }
 
+#[test]
+fn every_user_simulation_operation_exists_in_the_official_document() {
+    let spec = spec();
+    for operation in UserSimulation::ALL {
+        let documented = &spec["paths"][operation.path()]["post"];
+        assert_eq!(
+            documented["operationId"].as_str(),
+            Some(operation.operation_id()),
+            "{} is not in the OpenAPI document",
+            operation.path()
+        );
+    }
+}
+
+/// Which recorded requests must validate.
+#[derive(Clone, Copy, PartialEq)]
+enum Requests {
+    /// Every one: the client never sends a malformed request.
+    All,
+    /// Those the service did not refuse with 400: the others were malformed on purpose.
+    NotRefused,
+}
+
+/// The document's operation of a recorded exchange: its PoS endpoint, or a user-simulation path.
+fn operation_of<'a>(spec: &'a Value, exchange: &Exchange) -> Option<(String, &'a Value)> {
+    match exchange.pos_endpoint() {
+        Some(endpoint) => Some((endpoint.to_string(), operation(spec, endpoint))),
+        None if exchange.endpoint.is_some() => panic!("unknown endpoint {:?}", exchange.endpoint),
+        None if exchange.path.starts_with("/pos/app/usersimulation/") => {
+            let documented = &spec["paths"][exchange.path.as_str()]["post"];
+            (!documented.is_null()).then(|| (exchange.path.clone(), documented))
+        }
+        None => None,
+    }
+}
+
+/// Validates every request and answer of the API calls among `exchanges`; returns how many
+/// calls and how many answer bodies were checked.
+fn check_exchanges(spec: &Value, exchanges: &[Exchange], requests: Requests) -> (usize, usize) {
+    let (mut calls, mut bodies) = (0, 0);
+    for exchange in exchanges {
+        let Some((label, operation)) = operation_of(spec, exchange) else {
+            continue;
+        };
+        calls += 1;
+        let refused = exchange.status == Some(400);
+        if let Some(body) = exchange.request_json() {
+            let schema = first_content_schema(&operation["requestBody"])
+                .unwrap_or_else(|| panic!("{label} takes no body in the document"));
+            if requests == Requests::All || !refused {
+                if let Err(e) = validate(spec, schema, &body, "request") {
+                    panic!("#{} {label}: {e}", exchange.seq);
+                }
+            }
+        }
+        let Some(status) = exchange.status else {
+            continue;
+        };
+        let response_body = exchange.response_json();
+        if let Some(endpoint) = exchange.pos_endpoint() {
+            match check_exchange(spec, endpoint, None, status, response_body.as_ref()) {
+                Ok(true) => bodies += 1,
+                Ok(false) => {}
+                Err(e) => panic!("#{} {e}", exchange.seq),
+            }
+            continue;
+        }
+        let response = &operation["responses"][status.to_string()];
+        assert!(
+            !response.is_null(),
+            "#{} {label}: status {status} is not documented",
+            exchange.seq
+        );
+        match (first_content_schema(response), exchange.response_json()) {
+            (Some(schema), Some(body)) => {
+                if let Err(e) = validate(spec, schema, &body, "response") {
+                    panic!("#{} {label} {status}: {e}", exchange.seq);
+                }
+                bodies += 1;
+            }
+            (None, Some(_)) => panic!(
+                "#{} {label} {status}: the document has no body here",
+                exchange.seq
+            ),
+            (_, None) => {}
+        }
+    }
+    (calls, bodies)
+}
+
 #[tokio::test]
 async fn every_recorded_request_and_answer_conforms() {
     let spec = spec();
     let outcome = run(config(Conduct::default(), None)).await;
-    let exchanges: Vec<_> = outcome
+    let exchanges: Vec<Exchange> = outcome
         .report
         .categories
         .iter()
         .flat_map(|c| &c.cases)
-        .flat_map(|c| &c.exchanges)
-        .filter(|e| e.endpoint.is_some())
+        .flat_map(|c| c.exchanges.iter().cloned())
         .collect();
-    assert!(exchanges.len() > 20, "a full run records many PoS calls");
-    let mut checked = 0;
-    for exchange in exchanges {
-        let label = exchange.endpoint.as_deref().unwrap_or_default();
-        let endpoint = Endpoint::parse(label).unwrap_or_else(|| panic!("unknown endpoint {label}"));
-        let Some(status) = exchange.status else {
-            continue;
-        };
-        let request = exchange.request_json();
-        let response = exchange.response_json();
-        match check_exchange(&spec, endpoint, request.as_ref(), status, response.as_ref()) {
-            Ok(true) => checked += 1,
-            Ok(false) => {}
-            Err(e) => panic!("#{} {e}", exchange.seq),
-        }
-    }
+    let (calls, checked) = check_exchanges(&spec, &exchanges, Requests::All);
+    assert!(calls > 20, "a full run records many PoS calls");
     assert!(checked > 15, "only {checked} answers had bodies to check");
+}
+
+#[tokio::test]
+async fn prepared_payments_check_in_and_user_simulation_conform() {
+    let spec = spec();
+    let exchanges = run_prepared_cases().await;
+    check_exchanges(&spec, &exchanges, Requests::All);
+    let service = mpcert::service::start(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ServiceOptions::new(0.01),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("start: {e}"));
+    let by_hand = drive_by_hand(&service).await;
+    service.stop().await;
+    check_exchanges(&spec, &by_hand, Requests::NotRefused);
+    let all: Vec<&Exchange> = exchanges.iter().chain(&by_hand).collect();
+    let seen = |label: &str| {
+        all.iter()
+            .any(|e| e.endpoint.as_deref() == Some(label) || e.path == label)
+    };
+    for endpoint in [
+        Endpoint::PreparePayment,
+        Endpoint::PaymentReady,
+        Endpoint::GetCheckIn,
+    ] {
+        assert!(seen(&endpoint.to_string()), "{endpoint} was never called");
+    }
+    for operation in UserSimulation::ALL {
+        assert!(
+            seen(&operation.path()),
+            "{} was never called",
+            operation.path()
+        );
+    }
 }

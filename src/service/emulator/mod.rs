@@ -5,9 +5,12 @@
 //! call acts for), check request hygiene (body size, content type, JSON syntax, GUID query
 //! parameters), enforce idempotency on the creating endpoints, let due reservations expire, and
 //! dispatch to the resource handlers (`stores`, `pointofsales`, `payments`, `refunds`), which
-//! hold the state machines and refuse another merchant's resources (`scope`).
+//! hold the state machines and refuse another merchant's resources (`scope`). `prepared`
+//! serves prepare and ready, `checkin` the check-in and the customers it ties to payments;
+//! `usersim` is the sandbox's user simulation, outside `/pos/v10` and this pipeline.
 
 pub mod auth;
+mod checkin;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod headers;
@@ -15,10 +18,12 @@ mod hygiene;
 mod idempotency;
 mod payments;
 mod pointofsales;
+mod prepared;
 mod query;
 mod refunds;
 pub mod scope;
 mod stores;
+pub mod usersim;
 
 use axum::body::Body;
 use axum::extract::State;
@@ -191,9 +196,9 @@ fn dispatch(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>
         Endpoint::QueryRefundIds => refunds::list(session, request),
         Endpoint::CaptureRefund => refunds::capture(session, request),
         Endpoint::CancelRefund => refunds::cancel(session, request),
-        Endpoint::GetCheckIn | Endpoint::PreparePayment | Endpoint::PaymentReady => {
-            Err(ApiError::NotFound)
-        }
+        Endpoint::GetCheckIn => checkin::get(session, request),
+        Endpoint::PreparePayment => prepared::prepare(session, request),
+        Endpoint::PaymentReady => prepared::ready(session, request),
     }
 }
 
@@ -216,7 +221,12 @@ fn respond(guard: ExchangeGuard, answer: ApiAnswer, correlation_id: &str, v2: bo
 }
 
 /// Parses a JSON body into `T`; any shape error (the syntax was checked before) is the generic
-/// 400 `1099`.
+/// 400 `1099`. Every body of the document is an object, and serde would read a struct from a
+/// JSON array too, so only an object is read.
 pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|_| ApiError::Coded(ErrorCode::BadRequest))
+    match serde_json::from_slice(body) {
+        Ok(object @ serde_json::Value::Object(_)) => serde_json::from_value(object),
+        _ => return Err(ApiError::Coded(ErrorCode::BadRequest)),
+    }
+    .map_err(|_| ApiError::Coded(ErrorCode::BadRequest))
 }

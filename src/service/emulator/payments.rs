@@ -7,16 +7,16 @@ use serde_json::json;
 
 use crate::pos::constants::{CURRENCY_MISMATCH, PAYMENT_ON_OTHER_MERCHANTS_POS};
 use crate::pos::dto::{InitiatePaymentRequest, PaymentCaptureRequest, QueryPaymentResponse};
+use crate::pos::transitions::{PaymentEvent, PaymentStart, next};
 use crate::pos::validate;
-use crate::pos::{ErrorCode, PaymentStatus};
+use crate::pos::{ApiError, ErrorCode, PaymentStatus};
 use crate::service::clock::Clock;
-use crate::service::customer;
 use crate::service::merchants;
 use crate::service::session::Session;
 use crate::service::world::Payment;
 
 use super::scope::{self, Caller};
-use super::{ApiAnswer, ApiRequest, parse_body, query};
+use super::{ApiAnswer, ApiRequest, checkin, parse_body, query};
 
 fn check(body: &InitiatePaymentRequest) -> Result<(), ErrorCode> {
     if !validate::is_guid(&body.pos_id) {
@@ -51,12 +51,7 @@ pub fn initiate(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest
     if !merchants::accepts(&merchant, body.currency_code) {
         return Err(CURRENCY_MISMATCH.into());
     }
-    if session
-        .world()
-        .payments
-        .values()
-        .any(|p| p.pos_id == pos_id && p.status.is_active())
-    {
+    if session.world().active_payment_on(&pos_id).is_some() {
         return Err(ErrorCode::PaymentActive.into());
     }
     let (customer, partial_capture_possible, case) = match session.armed() {
@@ -81,7 +76,7 @@ pub fn initiate(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest
         restrictions: body.restrictions,
         merchant_payment_label: body.merchant_payment_label,
         planned_capture_delay: Some(body.planned_capture_delay),
-        status: PaymentStatus::Initiated,
+        status: PaymentStart::Initiate.status(),
         captured_amount: None,
         partial_capture_possible,
         customer,
@@ -90,7 +85,9 @@ pub fn initiate(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest
         created_virtual_ms: session.clock().virtual_ms(),
         created_seq,
     };
+    let now = session.clock().virtual_ms();
     session.world_mut().payments.insert(id.clone(), payment);
+    checkin::pair_waiting_customer(session.world_mut(), &id, now);
     Ok(Some(json!({ "paymentId": id })))
 }
 
@@ -98,19 +95,25 @@ pub fn initiate(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest
 pub fn query(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let clock = session.clock();
     let poll_delay = session.next_poll_delay_ms();
-    let payment = scope::payment_mut(
+    let id = scope::payment_mut(
         session.world_mut(),
         caller,
         request.resource_id,
         ErrorCode::GetPaymentOfOtherMerchant,
-    )?;
-    customer::advance_on_poll(payment);
+    )?
+    .id
+    .clone();
+    let now = clock.virtual_ms();
+    checkin::let_scripted_customer_act(session.world_mut(), &id, now);
+    let payment = session
+        .world_mut()
+        .payments
+        .get_mut(&id)
+        .ok_or(ApiError::NotFound)?;
     // The customer may just have reserved a payment whose lifetime is already over.
-    payment.expire_if_due(clock.virtual_ms());
-    let customer_seen = !matches!(
-        payment.status,
-        PaymentStatus::Initiated | PaymentStatus::Prepared
-    );
+    payment.expire_if_due(now);
+    let payment = payment.clone();
+    let customer = checkin::customer_of(session.world(), &payment);
     let reserved = payment.status == PaymentStatus::Reserved;
     let response = QueryPaymentResponse {
         payment_id: payment.id.clone(),
@@ -122,10 +125,10 @@ pub fn query(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_
         merchant_payment_label: payment.merchant_payment_label.clone(),
         planned_capture_delay: payment.planned_capture_delay,
         status: payment.status,
-        customer_token: customer_seen.then(|| format!("ct-{}", &payment.id[..8])),
-        customer_receipt_token: customer_seen.then(String::new),
-        loyalty_ids: customer_seen.then(Vec::new),
-        payment_expires_at: reserved.then(|| expires_at(&clock, payment)).flatten(),
+        customer_token: customer.as_ref().map(|c| c.customer_token.clone()),
+        customer_receipt_token: customer.as_ref().map(|c| c.customer_receipt_token.clone()),
+        loyalty_ids: customer.map(|c| c.loyalty_ids),
+        payment_expires_at: reserved.then(|| expires_at(&clock, &payment)).flatten(),
         partial_capture_possible: reserved.then_some(payment.partial_capture_possible),
         poll_delay_in_ms: poll_delay,
     };
@@ -218,7 +221,8 @@ pub fn capture(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<
             Err(ErrorCode::PartialCaptureImpossible.into())
         }
         PaymentStatus::Reserved => {
-            payment.status = PaymentStatus::Captured;
+            payment.status =
+                next(payment.status, PaymentEvent::Capture).ok_or(ErrorCode::PaymentNotReserved)?;
             payment.captured_amount = Some(body.amount);
             let id = payment.id.clone();
             session.world_mut().captured_virtual_ms.insert(id, now);
@@ -239,11 +243,11 @@ pub fn cancel(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'
     match payment.status {
         // A repeated cancel of a payment the client already cancelled succeeds (inferred).
         PaymentStatus::CancelledByClient => Ok(None),
-        status if status.is_active() || status == PaymentStatus::Reserved => {
-            payment.status = PaymentStatus::CancelledByClient;
+        status => {
+            payment.status =
+                next(status, PaymentEvent::ClientCancel).ok_or(ErrorCode::PaymentNotCancellable)?;
             Ok(None)
         }
-        _ => Err(ErrorCode::PaymentNotCancellable.into()),
     }
 }
 
