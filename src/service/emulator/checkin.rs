@@ -15,6 +15,7 @@ use crate::service::customer;
 use crate::service::session::Session;
 use crate::service::world::{CheckIn, Payment, World};
 
+use super::scope::{self, Caller};
 use super::{ApiAnswer, ApiRequest};
 
 /// A new check-in of `user` at virtual time `now`, with a fresh customer token.
@@ -132,8 +133,14 @@ pub fn customer_of(world: &World, payment: &Payment) -> Option<CheckIn> {
 /// `GET /pointofsales/{posid}/checkin`: always 200 for a live PoS, saying whether a customer is
 /// checked in. A poll gives the scripted customer of the PoS's active payment a turn, as a poll
 /// of the payment itself does.
-pub fn get(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn get(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let pos_id = live_pos_id(session.world(), request.resource_id).ok_or(ApiError::NotFound)?;
+    scope::pos(
+        session.world(),
+        caller,
+        Some(&pos_id),
+        ErrorCode::PosOfOtherIntegrator,
+    )?;
     let poll_delay = session.next_poll_delay_ms();
     let now = session.clock().virtual_ms();
     let active = session
@@ -164,8 +171,8 @@ mod tests {
     use crate::pos::Endpoint;
     use crate::pos::constants::TEST_USER_LOYALTY_ID;
     use crate::service::emulator::fixtures::{
-        Call, TestResult, armed_session, json_of, new_payment, new_pos, session, set_status,
-        status_of,
+        Call, TestResult, VAT, acting_for, armed_session, json_of, new_payment, new_pos, session,
+        set_status, status_of,
     };
 
     const UNKNOWN_POS: &str = "6b1e7c55-2f0a-4f3e-a1d4-0c9b8e7f6a21";
@@ -173,6 +180,7 @@ mod tests {
     fn checkin(session: &mut Session, pos_id: &str) -> Result<Value, String> {
         json_of(get(
             session,
+            &acting_for(VAT),
             &Call::new(Endpoint::GetCheckIn).id(pos_id).request(),
         ))
     }
@@ -262,13 +270,19 @@ mod tests {
     fn checking_in_at_an_unknown_or_deleted_pos_is_404() -> TestResult {
         let mut session = session();
         let call = Call::new(Endpoint::GetCheckIn).id(UNKNOWN_POS);
-        assert_eq!(get(&mut session, &call.request()), Err(ApiError::NotFound));
+        assert_eq!(
+            get(&mut session, &acting_for(VAT), &call.request()),
+            Err(ApiError::NotFound)
+        );
         let pos = new_pos(&mut session, "till-1")?;
         if let Some(record) = session.world_mut().points_of_sale.get_mut(&pos) {
             record.deleted = true;
         }
         let call = Call::new(Endpoint::GetCheckIn).id(&pos);
-        assert_eq!(get(&mut session, &call.request()), Err(ApiError::NotFound));
+        assert_eq!(
+            get(&mut session, &acting_for(VAT), &call.request()),
+            Err(ApiError::NotFound)
+        );
         Ok(())
     }
 

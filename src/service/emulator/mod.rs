@@ -196,9 +196,9 @@ fn dispatch(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>
         Endpoint::QueryRefundIds => refunds::list(session, request),
         Endpoint::CaptureRefund => refunds::capture(session, request),
         Endpoint::CancelRefund => refunds::cancel(session, request),
-        Endpoint::GetCheckIn => checkin::get(session, request),
-        Endpoint::PreparePayment => prepared::prepare(session, request),
-        Endpoint::PaymentReady => prepared::ready(session, request),
+        Endpoint::GetCheckIn => checkin::get(session, caller, request),
+        Endpoint::PreparePayment => prepared::prepare(session, caller, request),
+        Endpoint::PaymentReady => prepared::ready(session, caller, request),
     }
 }
 

@@ -8,13 +8,16 @@
 
 use serde_json::json;
 
+use crate::pos::constants::{CURRENCY_MISMATCH, PAYMENT_ON_OTHER_MERCHANTS_POS};
 use crate::pos::dto::{PaymentReadyRequest, PreparePaymentRequest};
 use crate::pos::transitions::{PaymentEvent, PaymentStart, next};
 use crate::pos::validate;
 use crate::pos::{ApiError, ErrorCode};
+use crate::service::merchants;
 use crate::service::session::Session;
 use crate::service::world::Payment;
 
+use super::scope::{self, Caller};
 use super::{ApiAnswer, ApiRequest, checkin, parse_body};
 
 fn check_prepare(body: &PreparePaymentRequest) -> Result<(), ErrorCode> {
@@ -28,11 +31,14 @@ fn check_prepare(body: &PreparePaymentRequest) -> Result<(), ErrorCode> {
 }
 
 /// `POST /payments/prepare`.
-pub fn prepare(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn prepare(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: PreparePaymentRequest = parse_body(request.body)?;
     check_prepare(&body)?;
     let pos_id = body.pos_id.to_ascii_lowercase();
     match session.world().points_of_sale.get(&pos_id) {
+        Some(pos) if !pos.deleted && pos.merchant_vat != caller.vat => {
+            return Err(PAYMENT_ON_OTHER_MERCHANTS_POS.into());
+        }
         Some(pos) if !pos.deleted => {}
         _ => return Err(ErrorCode::PosNotFound.into()),
     }
@@ -91,13 +97,20 @@ fn check_ready(body: &PaymentReadyRequest) -> Result<(), ErrorCode> {
 }
 
 /// `POST /payments/{paymentid}/ready`.
-pub fn ready(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn ready(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: PaymentReadyRequest = parse_body(request.body)?;
     check_ready(&body)?;
-    let id = request
-        .resource_id
-        .map(str::to_ascii_lowercase)
-        .ok_or(ApiError::NotFound)?;
+    let id = scope::payment_mut(
+        session.world_mut(),
+        caller,
+        request.resource_id,
+        ErrorCode::ReadyOfOtherMerchant,
+    )?
+    .id
+    .clone();
+    if !merchants::accepts(caller.vat, body.currency_code) {
+        return Err(CURRENCY_MISMATCH.into());
+    }
     let world = session.world_mut();
     let payment = world.payments.get_mut(&id).ok_or(ApiError::NotFound)?;
     if world.readied.get(&id) == Some(&Some(body.clone())) {

@@ -69,7 +69,7 @@ mod tests {
         Call, OTHER_VAT, TestResult, VAT, acting_for, caller, code, json_of, new_payment, new_pos,
         payment_body, pos_body, session, set_status, text,
     };
-    use crate::service::emulator::{ApiAnswer, payments, pointofsales};
+    use crate::service::emulator::{ApiAnswer, checkin, payments, pointofsales, prepared};
     use crate::service::session::Session;
 
     /// A Danish PoS with a reserved 100 DKK payment on it.
@@ -134,6 +134,44 @@ mod tests {
             Some("1400")
         );
         assert!(session.world().points_of_sale.values().all(|p| !p.deleted));
+        Ok(())
+    }
+
+    #[test]
+    fn another_merchant_gets_the_documented_403_in_the_prepared_flow() -> TestResult {
+        let (mut session, pos, payment) = danish_reservation()?;
+        let fi = acting_for(CERT_MERCHANT_VAT_FI);
+        let prepare = Call::new(Endpoint::PreparePayment)
+            .body(&json!({ "posId": pos, "orderId": "order-3" }));
+        assert_eq!(
+            code(&prepared::prepare(&mut session, &fi, &prepare.request())),
+            Some("1400")
+        );
+        let checkin = Call::new(Endpoint::GetCheckIn).id(&pos);
+        assert_eq!(
+            code(&checkin::get(&mut session, &fi, &checkin.request())),
+            Some("1400")
+        );
+        let ready = |currency: &str| {
+            Call::new(Endpoint::PaymentReady).id(&payment).body(&json!({
+                "amount": 10.0,
+                "currencyCode": currency,
+                "plannedCaptureDelay": "None",
+            }))
+        };
+        assert_eq!(
+            code(&prepared::ready(&mut session, &fi, &ready("EUR").request())),
+            Some("1406")
+        );
+        assert_eq!(
+            code(&prepared::ready(
+                &mut session,
+                &acting_for(VAT),
+                &ready("EUR").request()
+            )),
+            Some("1099"),
+            "the Danish store takes no euro"
+        );
         Ok(())
     }
 

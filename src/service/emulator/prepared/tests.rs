@@ -26,6 +26,7 @@ pub(super) fn prepare_body(pos_id: &str, order_id: &str) -> Value {
 pub(super) fn prepare_with(session: &mut Session, body: &Value) -> ApiAnswer {
     prepare(
         session,
+        &acting_for(VAT),
         &Call::new(Endpoint::PreparePayment).body(body).request(),
     )
 }
@@ -50,6 +51,7 @@ pub(super) fn ready_body() -> Value {
 pub(super) fn ready_with(session: &mut Session, payment_id: &str, body: &Value) -> ApiAnswer {
     ready(
         session,
+        &acting_for(VAT),
         &Call::new(Endpoint::PaymentReady)
             .id(payment_id)
             .body(body)
