@@ -80,6 +80,74 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every documented error code, in declaration order.
+    pub const ALL: [ErrorCode; 64] = [
+        ErrorCode::BadRequest,
+        ErrorCode::UnsupportedContentType,
+        ErrorCode::MalformedJson,
+        ErrorCode::QueryParameterNotGuid,
+        ErrorCode::BodyTooLarge,
+        ErrorCode::CurrencyNotAccepted,
+        ErrorCode::VatMissing,
+        ErrorCode::VatDuplicated,
+        ErrorCode::VatInvalid,
+        ErrorCode::ClientNameInvalid,
+        ErrorCode::VersionMissing,
+        ErrorCode::VersionDuplicated,
+        ErrorCode::VersionInvalid,
+        ErrorCode::VatClaimInvalid,
+        ErrorCode::Internal,
+        ErrorCode::PosNotFound,
+        ErrorCode::PaymentNotFound,
+        ErrorCode::StoreNotFound,
+        ErrorCode::RefundNotFound,
+        ErrorCode::InvalidBeaconId,
+        ErrorCode::InvalidAmount,
+        ErrorCode::PaymentFilterTooWide,
+        ErrorCode::RefundFilterTooWide,
+        ErrorCode::InvalidMerchantPosId,
+        ErrorCode::InvalidPosName,
+        ErrorCode::InvalidCallbackAlias,
+        ErrorCode::InvalidOrderId,
+        ErrorCode::InvalidRefundOrderId,
+        ErrorCode::InvalidPaymentLabel,
+        ErrorCode::InvalidMerchantBrandId,
+        ErrorCode::InvalidMerchantLocationId,
+        ErrorCode::PosFilterTooWide,
+        ErrorCode::StoreFilterTooWide,
+        ErrorCode::IdempotencyKeyInvalid,
+        ErrorCode::IdempotencyKeyDuplicated,
+        ErrorCode::IdempotencyKeyMissing,
+        ErrorCode::MerchantPosIdTaken,
+        ErrorCode::BeaconIdTaken,
+        ErrorCode::StoreNotActivated,
+        ErrorCode::PaymentNotCancellable,
+        ErrorCode::PaymentActive,
+        ErrorCode::PaymentNotPrepared,
+        ErrorCode::PaymentNotReserved,
+        ErrorCode::CaptureAboveReserved,
+        ErrorCode::CapturedWithOtherAmount,
+        ErrorCode::PartialCaptureImpossible,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::RefundNotReserved,
+        ErrorCode::RefundNotCancellable,
+        ErrorCode::PaymentNotCaptured,
+        ErrorCode::RefundCurrencyMismatch,
+        ErrorCode::PaymentTooOld,
+        ErrorCode::RefundAmountTooHigh,
+        ErrorCode::StoreBalanceTooLow,
+        ErrorCode::PosOfOtherIntegrator,
+        ErrorCode::PaymentOfOtherIntegrator,
+        ErrorCode::RefundOfOtherIntegrator,
+        ErrorCode::StoreOfOtherMerchant,
+        ErrorCode::ReadyOfOtherMerchant,
+        ErrorCode::CaptureOfOtherMerchant,
+        ErrorCode::CancelOfOtherMerchant,
+        ErrorCode::DeletePosOfOtherMerchant,
+        ErrorCode::GetPosOfOtherMerchant,
+        ErrorCode::GetPaymentOfOtherMerchant,
+    ];
+
     /// The code string sent on the wire.
     pub fn code(self) -> &'static str {
         self.info().0
@@ -321,6 +389,83 @@ pub struct ErrorBody {
 
 #[cfg(test)]
 mod tests {
+
+    /// Fails to compile when a variant is added without a place in [`ErrorCode::ALL`].
+    fn position(code: ErrorCode) -> usize {
+        match code {
+            ErrorCode::BadRequest => 0,
+            ErrorCode::UnsupportedContentType => 1,
+            ErrorCode::MalformedJson => 2,
+            ErrorCode::QueryParameterNotGuid => 3,
+            ErrorCode::BodyTooLarge => 4,
+            ErrorCode::CurrencyNotAccepted => 5,
+            ErrorCode::VatMissing => 6,
+            ErrorCode::VatDuplicated => 7,
+            ErrorCode::VatInvalid => 8,
+            ErrorCode::ClientNameInvalid => 9,
+            ErrorCode::VersionMissing => 10,
+            ErrorCode::VersionDuplicated => 11,
+            ErrorCode::VersionInvalid => 12,
+            ErrorCode::VatClaimInvalid => 13,
+            ErrorCode::Internal => 14,
+            ErrorCode::PosNotFound => 15,
+            ErrorCode::PaymentNotFound => 16,
+            ErrorCode::StoreNotFound => 17,
+            ErrorCode::RefundNotFound => 18,
+            ErrorCode::InvalidBeaconId => 19,
+            ErrorCode::InvalidAmount => 20,
+            ErrorCode::PaymentFilterTooWide => 21,
+            ErrorCode::RefundFilterTooWide => 22,
+            ErrorCode::InvalidMerchantPosId => 23,
+            ErrorCode::InvalidPosName => 24,
+            ErrorCode::InvalidCallbackAlias => 25,
+            ErrorCode::InvalidOrderId => 26,
+            ErrorCode::InvalidRefundOrderId => 27,
+            ErrorCode::InvalidPaymentLabel => 28,
+            ErrorCode::InvalidMerchantBrandId => 29,
+            ErrorCode::InvalidMerchantLocationId => 30,
+            ErrorCode::PosFilterTooWide => 31,
+            ErrorCode::StoreFilterTooWide => 32,
+            ErrorCode::IdempotencyKeyInvalid => 33,
+            ErrorCode::IdempotencyKeyDuplicated => 34,
+            ErrorCode::IdempotencyKeyMissing => 35,
+            ErrorCode::MerchantPosIdTaken => 36,
+            ErrorCode::BeaconIdTaken => 37,
+            ErrorCode::StoreNotActivated => 38,
+            ErrorCode::PaymentNotCancellable => 39,
+            ErrorCode::PaymentActive => 40,
+            ErrorCode::PaymentNotPrepared => 41,
+            ErrorCode::PaymentNotReserved => 42,
+            ErrorCode::CaptureAboveReserved => 43,
+            ErrorCode::CapturedWithOtherAmount => 44,
+            ErrorCode::PartialCaptureImpossible => 45,
+            ErrorCode::IdempotencyKeyReused => 46,
+            ErrorCode::RefundNotReserved => 47,
+            ErrorCode::RefundNotCancellable => 48,
+            ErrorCode::PaymentNotCaptured => 49,
+            ErrorCode::RefundCurrencyMismatch => 50,
+            ErrorCode::PaymentTooOld => 51,
+            ErrorCode::RefundAmountTooHigh => 52,
+            ErrorCode::StoreBalanceTooLow => 53,
+            ErrorCode::PosOfOtherIntegrator => 54,
+            ErrorCode::PaymentOfOtherIntegrator => 55,
+            ErrorCode::RefundOfOtherIntegrator => 56,
+            ErrorCode::StoreOfOtherMerchant => 57,
+            ErrorCode::ReadyOfOtherMerchant => 58,
+            ErrorCode::CaptureOfOtherMerchant => 59,
+            ErrorCode::CancelOfOtherMerchant => 60,
+            ErrorCode::DeletePosOfOtherMerchant => 61,
+            ErrorCode::GetPosOfOtherMerchant => 62,
+            ErrorCode::GetPaymentOfOtherMerchant => 63,
+        }
+    }
+
+    #[test]
+    fn all_lists_every_variant_once_in_order() {
+        for (index, code) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(position(*code), index, "{code:?}");
+        }
+    }
     use super::*;
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod catalogue_errors;
 mod cli;
+mod error_codes;
 mod hygiene;
 mod judge;
 mod merchants;

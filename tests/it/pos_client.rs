@@ -147,6 +147,7 @@ pub struct Pos {
     base: String,
     token: String,
     vat_header: Option<String>,
+    version: Option<String>,
     spec: std::sync::Arc<Value>,
 }
 
@@ -160,6 +161,7 @@ impl Pos {
             base: format!("{}/pos/v10", service.url()),
             token,
             vat_header: Some(vat.to_string()),
+            version: Some(VERSION.to_string()),
             spec: std::sync::Arc::new(spec()),
         }
     }
@@ -180,6 +182,22 @@ impl Pos {
         }
     }
 
+    /// The same client sending no VAT header (with a token without claim: acting for nobody).
+    pub fn without_vat(&self) -> Pos {
+        Pos {
+            vat_header: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same client declaring `version` in the version header, or sending none.
+    pub fn with_version(&self, version: Option<&str>) -> Pos {
+        Pos {
+            version: version.map(str::to_string),
+            ..self.clone()
+        }
+    }
+
     /// A request to `path_and_query` (below `/pos/v10`) with the token, the version header and
     /// the VAT header; nothing else.
     pub fn request(
@@ -187,11 +205,13 @@ impl Pos {
         method: reqwest::Method,
         path_and_query: &str,
     ) -> reqwest::RequestBuilder {
-        let request = self
+        let mut request = self
             .http
             .request(method, format!("{}{path_and_query}", self.base))
-            .bearer_auth(&self.token)
-            .header("X-MobilePay-Client-System-Version", VERSION);
+            .bearer_auth(&self.token);
+        if let Some(version) = &self.version {
+            request = request.header("X-MobilePay-Client-System-Version", version);
+        }
         match &self.vat_header {
             Some(vat) => request.header("X-MobilePay-Merchant-VAT-Number", vat),
             None => request,
