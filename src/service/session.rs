@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use crate::catalogue::model::{CustomerScript, FaultReply};
 use crate::catalogue::{Case, Catalogue};
 use crate::judge::StepObservation;
-use crate::pos::Endpoint;
+use crate::pos::{Endpoint, PaymentStatus};
 use crate::report::{AdapterInfo, CatalogueProvenance, StepReport, Verdict};
 use crate::secret::Secret;
 
@@ -178,6 +178,22 @@ impl Session {
     /// The armed case, if any.
     pub fn armed(&self) -> Option<&ArmedCase> {
         self.armed.as_ref()
+    }
+
+    /// What a payment created now inherits from the armed case: the customer's script, whether
+    /// it allows partial capture, and the case it belongs to.
+    pub fn armed_customer(&self) -> (Option<Vec<PaymentStatus>>, bool, Option<String>) {
+        match &self.armed {
+            Some(armed) => (
+                armed.customer.as_ref().map(|c| c.payment.clone()),
+                armed
+                    .customer
+                    .as_ref()
+                    .is_some_and(|c| c.partial_capture_possible),
+                Some(armed.id.clone()),
+            ),
+            None => (None, false, None),
+        }
     }
 
     /// A case of the session's catalogue by full id.

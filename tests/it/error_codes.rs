@@ -10,7 +10,6 @@ mod resource_codes;
 mod till;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use mpcert::pos::ErrorCode;
 use serde_json::{Value, json};
@@ -131,14 +130,9 @@ async fn every_documented_code_is_provoked_over_http() {
         );
     }
     let generated = table(&provoked);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/error-codes.md");
-    if std::env::var_os("MPCERT_BLESS").is_some() {
-        std::fs::write(&path, &generated)
-            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "docs/error-codes.md is stale; run MPCERT_BLESS=1 cargo test --locked --test it error_codes"
+    crate::support::assert_generated(
+        "docs/error-codes.md",
+        &generated,
+        "cargo test --locked --test it error_codes",
     );
 }

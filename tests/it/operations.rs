@@ -237,14 +237,9 @@ fn every_operation_of_the_document_is_served_and_exercised_over_http() {
         ));
     }
     let generated = table(&rows);
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/operations.md");
-    if std::env::var_os("MPCERT_BLESS").is_some() {
-        std::fs::write(&path, &generated)
-            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "docs/operations.md is stale; run MPCERT_BLESS=1 cargo test --locked --test it operations"
+    crate::support::assert_generated(
+        "docs/operations.md",
+        &generated,
+        "cargo test --locked --test it operations",
     );
 }

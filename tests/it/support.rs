@@ -118,3 +118,18 @@ pub fn builtin_case_count() -> usize {
     let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
     catalogue.categories.iter().map(|c| c.cases.len()).sum()
 }
+
+/// Checks that the generated document at `relative` (below the project) is `generated`; with
+/// `MPCERT_BLESS` set, writes it first. `command` is what regenerates it.
+pub fn assert_generated(relative: &str, generated: &str, command: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    if std::env::var_os("MPCERT_BLESS").is_some() {
+        std::fs::write(&path, generated)
+            .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{relative} is stale; run MPCERT_BLESS=1 {command}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Test fixtures for the emulator's resource handlers: a fresh session, owned requests, valid
 //! bodies, callers acting for a merchant, and shortcuts that create a PoS or a payment.
 
+use axum::http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use std::sync::{Arc, LazyLock};
@@ -13,10 +14,11 @@ use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
 use crate::service::arm;
 use crate::service::beacons::Beacons;
 use crate::service::clock::Clock;
+use crate::service::registry::TokenGrant;
 use crate::service::session::{Identity, Session, SessionHandle};
 
 use super::scope::Caller;
-use super::{ApiAnswer, ApiRequest, payments, pointofsales, query};
+use super::{ApiAnswer, ApiRequest, CallContext, payments, pointofsales, process, query};
 
 /// What a test returns.
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -301,4 +303,48 @@ pub(crate) fn text(value: &Value, field: &str) -> Result<String, String> {
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| format!("no string `{field}` in {value}"))
+}
+
+/// The headers of a PoS call for the certification merchant, with each of `keys` as an
+/// idempotency key (none, one, or a duplicated header).
+pub(crate) fn pos_headers(keys: &[&str]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        "x-mobilepay-client-system-version",
+        HeaderValue::from_static("1.0.0"),
+    );
+    headers.insert(
+        "x-mobilepay-merchant-vat-number",
+        HeaderValue::from_static(VAT),
+    );
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    for key in keys {
+        if let Ok(key) = HeaderValue::from_str(key) {
+            headers.append("x-mobilepay-idempotency-key", key);
+        }
+    }
+    headers
+}
+
+/// Runs `call` with `headers` through the pipeline's synchronous part (header and hygiene
+/// checks, idempotency, expiry and dispatch), as a token without claim of [`SESSION_ID`].
+pub(crate) fn through_pipeline(
+    session: &mut Session,
+    headers: &HeaderMap,
+    call: &Call,
+) -> ApiAnswer {
+    let grant = TokenGrant {
+        session_id: SESSION_ID.to_string(),
+        expires_virtual_ms: f64::MAX,
+        merchant_vat_claim: None,
+    };
+    let beacons = Beacons::default();
+    let context = CallContext {
+        grant: &grant,
+        headers,
+        body_fault: None,
+        session_id: SESSION_ID,
+        beacons: &beacons,
+    };
+    process(session, &context, &call.request())
 }

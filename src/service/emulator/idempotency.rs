@@ -45,18 +45,17 @@ pub fn bind(
 
 #[cfg(test)]
 mod tests {
-    use axum::http::{HeaderMap, HeaderValue};
+
     use serde_json::{Value, json};
 
     use super::*;
     use crate::pos::Endpoint;
-    use crate::service::beacons::Beacons;
+
+    use crate::service::emulator::ApiAnswer;
     use crate::service::emulator::fixtures::{
-        Call, SESSION_ID, TestResult, VAT, code, json_of, new_pos, payment_body, pos_body, session,
-        text,
+        Call, TestResult, code, json_of, new_pos, payment_body, pos_body, pos_headers, session,
+        text, through_pipeline,
     };
-    use crate::service::emulator::{ApiAnswer, CallContext, process};
-    use crate::service::registry::TokenGrant;
 
     fn bound(session: &mut Session, key: &str, call: &Call, answer: Value) {
         bind(session, key.to_string(), &call.request(), answer);
@@ -124,39 +123,9 @@ mod tests {
         );
     }
 
-    fn headers(key: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-mobilepay-client-system-version",
-            HeaderValue::from_static("1.0.0"),
-        );
-        headers.insert(
-            "x-mobilepay-merchant-vat-number",
-            HeaderValue::from_static(VAT),
-        );
-        headers.insert("content-type", HeaderValue::from_static("application/json"));
-        if let Ok(key) = HeaderValue::from_str(key) {
-            headers.insert("x-mobilepay-idempotency-key", key);
-        }
-        headers
-    }
-
-    /// Runs `call` through the pipeline's synchronous part with idempotency key `key`.
+    /// Runs `call` through the pipeline with idempotency key `key`.
     fn run(session: &mut Session, key: &str, call: &Call) -> ApiAnswer {
-        let grant = TokenGrant {
-            session_id: SESSION_ID.to_string(),
-            expires_virtual_ms: f64::MAX,
-            merchant_vat_claim: None,
-        };
-        let beacons = Beacons::default();
-        let context = CallContext {
-            grant: &grant,
-            headers: &headers(key),
-            body_fault: None,
-            session_id: SESSION_ID,
-            beacons: &beacons,
-        };
-        process(session, &context, &call.request())
+        through_pipeline(session, &pos_headers(&[key]), call)
     }
 
     #[test]

@@ -54,17 +54,7 @@ pub fn initiate(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest
     if session.world().active_payment_on(&pos_id).is_some() {
         return Err(ErrorCode::PaymentActive.into());
     }
-    let (customer, partial_capture_possible, case) = match session.armed() {
-        Some(current) => (
-            current.customer.as_ref().map(|c| c.payment.clone()),
-            current
-                .customer
-                .as_ref()
-                .is_some_and(|c| c.partial_capture_possible),
-            Some(current.id.clone()),
-        ),
-        None => (None, false, None),
-    };
+    let (customer, partial_capture_possible, case) = session.armed_customer();
     let id = uuid::Uuid::new_v4().to_string();
     let created_seq = session.world_mut().next_created_seq();
     let payment = Payment {

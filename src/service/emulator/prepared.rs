@@ -45,17 +45,7 @@ pub fn prepare(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<
     if session.world().active_payment_on(&pos_id).is_some() {
         return Err(ErrorCode::PaymentActive.into());
     }
-    let (customer, partial_capture_possible, case) = match session.armed() {
-        Some(armed) => (
-            armed.customer.as_ref().map(|c| c.payment.clone()),
-            armed
-                .customer
-                .as_ref()
-                .is_some_and(|c| c.partial_capture_possible),
-            Some(armed.id.clone()),
-        ),
-        None => (None, false, None),
-    };
+    let (customer, partial_capture_possible, case) = session.armed_customer();
     let id = uuid::Uuid::new_v4().to_string();
     let now = session.clock().virtual_ms();
     let world = session.world_mut();

@@ -1,20 +1,17 @@
 //! Unit tests of prepare, through the handler and, for the idempotency key, through the whole
 //! pipeline; and the helpers the tests of ready share.
 
-use axum::http::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::pos::constants::TEST_USER_LOYALTY_ID;
 use crate::pos::usersim::TestUser;
 use crate::pos::{Endpoint, PaymentStatus};
-use crate::service::beacons::Beacons;
 use crate::service::emulator::fixtures::{
-    Call, SESSION_ID, TestResult, VAT, acting_for, code, initiate, json_of, new_payment, new_pos,
-    payment_body, session, set_status, text,
+    Call, TestResult, VAT, acting_for, code, initiate, json_of, new_payment, new_pos, payment_body,
+    pos_headers, session, set_status, text, through_pipeline,
 };
-use crate::service::emulator::{ApiAnswer, CallContext, payments, process};
-use crate::service::registry::TokenGrant;
+use crate::service::emulator::{ApiAnswer, payments};
 use crate::service::session::Session;
 
 pub(super) const UNKNOWN_ID: &str = "6b1e7c55-2f0a-4f3e-a1d4-0c9b8e7f6a21";
@@ -201,39 +198,10 @@ fn prepare_pairs_at_once_with_a_customer_already_checked_in() -> TestResult {
     Ok(())
 }
 
-fn headers(key: Option<&str>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "x-mobilepay-client-system-version",
-        HeaderValue::from_static("1.0.0"),
-    );
-    headers.insert(
-        "x-mobilepay-merchant-vat-number",
-        HeaderValue::from_static(VAT),
-    );
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    if let Some(key) = key.and_then(|k| HeaderValue::from_str(k).ok()) {
-        headers.insert("x-mobilepay-idempotency-key", key);
-    }
-    headers
-}
-
-/// Runs `call` through the pipeline's synchronous part with idempotency key `key`.
+/// Runs `call` through the pipeline with idempotency key `key`, if any.
 fn run(session: &mut Session, key: Option<&str>, call: &Call) -> ApiAnswer {
-    let grant = TokenGrant {
-        session_id: SESSION_ID.to_string(),
-        expires_virtual_ms: f64::MAX,
-        merchant_vat_claim: None,
-    };
-    let beacons = Beacons::default();
-    let context = CallContext {
-        grant: &grant,
-        headers: &headers(key),
-        body_fault: None,
-        session_id: SESSION_ID,
-        beacons: &beacons,
-    };
-    process(session, &context, &call.request())
+    let keys: Vec<&str> = key.into_iter().collect();
+    through_pipeline(session, &pos_headers(&keys), call)
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Tests of `POST /refunds`: every rule of a new refund provoked once, each refusal checked for
 //! its status, code and `ErrorResponseV2` shape, and the idempotency of the pipeline on it.
 
-use axum::http::{HeaderMap, HeaderValue};
 use serde_json::json;
 
 use super::fixtures::{
@@ -10,13 +9,11 @@ use super::fixtures::{
 use super::rules::REFUND_WINDOW_MS;
 use crate::pos::constants::STORE_REFUND_BALANCE;
 use crate::pos::{Endpoint, PaymentStatus, RefundStatus, validate};
-use crate::service::beacons::Beacons;
+use crate::service::emulator::ApiAnswer;
 use crate::service::emulator::fixtures::{
-    CASE, Call, SESSION_ID, TestResult, VAT, armed_session, json_of, new_payment, new_pos,
-    set_status, text,
+    CASE, Call, TestResult, VAT, armed_session, json_of, new_payment, new_pos, pos_headers,
+    set_status, text, through_pipeline,
 };
-use crate::service::emulator::{ApiAnswer, CallContext, process};
-use crate::service::registry::TokenGrant;
 use crate::service::session::Session;
 
 const CREATE: Endpoint = Endpoint::CreateRefund;
@@ -250,41 +247,9 @@ fn the_stores_balance_covers_the_refunds_1368() -> TestResult {
     Ok(())
 }
 
-fn headers(keys: &[&str]) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "x-mobilepay-client-system-version",
-        HeaderValue::from_static("1.0.0"),
-    );
-    headers.insert(
-        "x-mobilepay-merchant-vat-number",
-        HeaderValue::from_static(VAT),
-    );
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
-    for key in keys {
-        if let Ok(key) = HeaderValue::from_str(key) {
-            headers.append("x-mobilepay-idempotency-key", key);
-        }
-    }
-    headers
-}
-
-/// Runs `call` through the pipeline's synchronous part with idempotency keys `keys`.
+/// Runs `call` through the pipeline with idempotency keys `keys`.
 fn run(session: &mut Session, keys: &[&str], call: &Call) -> ApiAnswer {
-    let grant = TokenGrant {
-        session_id: SESSION_ID.to_string(),
-        expires_virtual_ms: f64::MAX,
-        merchant_vat_claim: None,
-    };
-    let beacons = Beacons::default();
-    let context = CallContext {
-        grant: &grant,
-        headers: &headers(keys),
-        body_fault: None,
-        session_id: SESSION_ID,
-        beacons: &beacons,
-    };
-    process(session, &context, &call.request())
+    through_pipeline(session, &pos_headers(keys), call)
 }
 
 #[test]
