@@ -26,9 +26,10 @@ use super::certify;
 use super::clock::Clock;
 use super::emulator::API_PREFIX;
 use super::emulator::auth::TOKEN_PATH;
+use super::handle::SessionHandle;
 use super::merchants;
 use super::registry::Shared;
-use super::session::{Identity, Session, SessionHandle};
+use super::session::{Identity, Session};
 use super::verdicts::{self, Recorded};
 use super::wire::{CatalogueChoice, FinishRequest, SessionCreated, SessionRequest, SessionSummary};
 

@@ -4,12 +4,13 @@
 //! simulation (a developer playing the customer by hand) and our session API,
 //! records every exchange server-side, and runs on a clock whose time scale compresses every
 //! mandated delay. It runs in-process on `127.0.0.1:0` by default, or standalone via
-//! `mpcert serve`. Submodules: `wire` (the session API's bodies), `api` (its handlers),
-//! `access` (operator and session tokens), `registry` (finding and expiring sessions),
-//! `beacons` (the service-wide beacon index), `merchants` (the certification merchants),
-//! `session` (one session's identity, state and lifecycle), `world` (its emulated PoS data),
-//! `arm` (arming a case), `customer` (the simulated customer), `verdicts` (judging a finished
-//! case), `certify` (issuing the certificate), `recorder` (bounded recording), `clock`.
+//! `mpcert serve`. Submodules: `wire` (the session API's bodies), `api` (its handlers), `access`
+//! (operator and session tokens), `registry` (finding and expiring sessions), `beacons` (the
+//! service-wide beacon index), `merchants` (the certification merchants), `handle` (one session as
+//! the registry keeps it: identity, credentials, recording), `session` (its state and case
+//! lifecycle), `world` (its emulated PoS data), `arm` (arming a case), `customer` (the simulated
+//! customer), `verdicts` (judging a finished case), `certify` (issuing the certificate), `recorder`
+//! (bounded recording), `clock`.
 
 pub mod access;
 pub mod api;
@@ -19,6 +20,7 @@ pub mod certify;
 pub mod clock;
 pub mod customer;
 pub mod emulator;
+pub mod handle;
 pub mod merchants;
 pub mod pacing;
 pub mod recorder;

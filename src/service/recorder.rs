@@ -17,7 +17,7 @@ use crate::catalogue::model::FaultReply;
 use crate::exchange::{Exchange, ExchangeOutcome};
 use crate::report::Truncation;
 
-use super::session::SessionHandle;
+use super::handle::SessionHandle;
 
 /// The placeholder that replaces every secret.
 pub const REDACTED: &str = "<redacted>";

@@ -18,7 +18,7 @@ use crate::secret::Secret;
 
 use super::access::SecretDigest;
 use super::beacons::Beacons;
-use super::session::SessionHandle;
+use super::handle::SessionHandle;
 
 /// How long a session may stay idle before the service forgets it, by default.
 pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(30 * 60);

@@ -14,8 +14,9 @@ use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
 use crate::service::arm;
 use crate::service::beacons::Beacons;
 use crate::service::clock::Clock;
+use crate::service::handle::SessionHandle;
 use crate::service::registry::TokenGrant;
-use crate::service::session::{Identity, Session, SessionHandle};
+use crate::service::session::{Identity, Session};
 
 use super::scope::Caller;
 use super::{ApiAnswer, ApiRequest, CallContext, payments, pointofsales, process, query};

@@ -21,9 +21,9 @@ use crate::pos::usersim::{
     AcceptPaymentRequest, CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, CancelPaymentByUserRequest,
     TestUser, UserCheckInRequest, UserSimulation,
 };
+use crate::service::handle::SessionHandle;
 use crate::service::recorder::{Arrival, ExchangeGuard};
 use crate::service::registry::Shared;
-use crate::service::session::SessionHandle;
 use crate::service::world::World;
 
 use super::checkin;
