@@ -74,6 +74,23 @@ impl Clock {
         self.started_at.checked_add(real)
     }
 
+    /// This clock as if it had started `virtual_ms` of virtual time earlier: that much time has
+    /// passed for its session at once, without anyone waiting for it, and its virtual now still
+    /// states as the wall-clock now (so a stated expiry comes that much sooner). Tests only, so no
+    /// production path can move time; `None` if the monotonic clock or the calendar cannot reach
+    /// back that far.
+    #[cfg(test)]
+    pub(crate) fn advanced(self, virtual_ms: f64) -> Option<Clock> {
+        let real = Duration::try_from_secs_f64(virtual_ms * self.scale / 1000.0).ok()?;
+        Some(Clock {
+            start: self.start.checked_sub(real)?,
+            started_at: self
+                .started_at
+                .checked_sub(time::Duration::try_from(real).ok()?)?,
+            scale: self.scale,
+        })
+    }
+
     /// How long a `hold200` fault holds its answer, in real time.
     pub fn hold(&self) -> Duration {
         let real_ms = (constants::HOLD_MS as f64 * self.scale).max(constants::MIN_HOLD_REAL_MS);
@@ -120,6 +137,22 @@ mod tests {
         assert_eq!(Clock::new(0.000_001).stated_secs(lifetime), 1, "never 0");
         let clock = Clock::new(0.01);
         assert_eq!(clock.virtual_ms_of_real_secs(37), 3_700_000.0);
+    }
+
+    #[test]
+    fn an_advanced_clock_is_later_by_the_advance() -> Result<(), String> {
+        let clock = Clock::new(0.01);
+        let day_ms = 24.0 * 3600.0 * 1000.0;
+        let later = clock.advanced(day_ms).ok_or("cannot reach back a day")?;
+        let gap = later.virtual_ms() - clock.virtual_ms();
+        // Real time goes on between the two readings (at this scale 1 ms of it is 100 virtual),
+        // and the advance is made in whole nanoseconds of real time.
+        assert!((day_ms - 1.0..day_ms + 100_000.0).contains(&gap), "{gap}");
+        assert_eq!(later.stated_instant(day_ms), clock.stated_instant(0.0));
+        assert_eq!(later.scale(), clock.scale());
+        assert!(clock.advanced(f64::NAN).is_none());
+        assert!(clock.advanced(-1.0).is_none());
+        Ok(())
     }
 
     #[test]

@@ -141,6 +141,18 @@ impl Session {
         self.clock
     }
 
+    /// Lets `virtual_ms` of virtual time pass for the session at once, as if it had waited that
+    /// long: reservation expiry, refund auto-capture and lapsed check-ins apply on the next read
+    /// or act, as after a real wait. Tests only; refused if the clock cannot reach back so far.
+    #[cfg(test)]
+    pub(crate) fn advance_clock(&mut self, virtual_ms: f64) -> Result<(), String> {
+        self.clock = self
+            .clock
+            .advanced(virtual_ms)
+            .ok_or_else(|| format!("the clock cannot be advanced by {virtual_ms} ms"))?;
+        Ok(())
+    }
+
     /// The `pollDelayInMs` to announce on the next poll, in real milliseconds.
     pub fn next_poll_delay_ms(&mut self) -> u32 {
         self.pacer.next_delay_ms(&self.clock)

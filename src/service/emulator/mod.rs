@@ -19,6 +19,8 @@ mod idempotency;
 mod payments;
 mod pointofsales;
 mod prepared;
+#[cfg(test)]
+mod properties;
 mod query;
 mod refunds;
 pub mod scope;

@@ -2,7 +2,9 @@
 //! are given: the body's fields (400), then the payment it refunds (409): it exists (`1001`), is
 //! captured (`1354`) in the refund's currency (`1365`) no more than 90 days ago (`1366`), the
 //! refunds of the payment that are not cancelled stay within the captured amount (`1367`), and
-//! the store's balance covers the refund (`1368`). Amounts are compared in whole cents.
+//! the store's balance covers the refund (`1368`). Amounts are compared in whole cents as
+//! `i128`, exact below 10^36 and saturating beyond, so no sum overflows: an amount has no
+//! documented upper bound, and one whose cents saturate still exceeds the store's balance.
 
 use crate::pos::constants::STORE_REFUND_BALANCE;
 use crate::pos::dto::CreateRefundRequest;
@@ -12,9 +14,10 @@ use crate::service::world::{Payment, World};
 /// A captured payment can be refunded for 90 days (documented; older docs said 30).
 pub const REFUND_WINDOW_MS: f64 = 90.0 * 24.0 * 3600.0 * 1000.0;
 
-/// An amount in whole cents (amounts have at most two decimals once validated).
-fn cents(amount: f64) -> i64 {
-    (amount * 100.0).round() as i64
+/// An amount in whole cents (amounts have at most two decimals once validated), saturating at
+/// `i128::MAX`.
+fn cents(amount: f64) -> i128 {
+    (amount * 100.0).round() as i128
 }
 
 /// Checks `body` against the world at virtual time `now_ms`; returns the refunded payment's
@@ -62,14 +65,14 @@ pub fn check_create(
             .or(payment.amount)
             .unwrap_or_default(),
     );
-    if refunded(world, |p| p.id == payment_id) + amount > captured {
+    if refunded(world, |p| p.id == payment_id).saturating_add(amount) > captured {
         return Err(ErrorCode::RefundAmountTooHigh);
     }
     // The store's balance is held per currency; every refund not cancelled draws on it.
     let store = store_of(world, payment);
     let in_balance =
         |p: &Payment| p.currency_code == Some(body.currency_code) && store_of(world, p) == store;
-    if refunded(world, in_balance) + amount > cents(STORE_REFUND_BALANCE) {
+    if refunded(world, in_balance).saturating_add(amount) > cents(STORE_REFUND_BALANCE) {
         return Err(ErrorCode::StoreBalanceTooLow);
     }
     Ok(payment_id)
@@ -84,12 +87,12 @@ fn store_of<'a>(world: &'a World, payment: &Payment) -> Option<&'a str> {
 }
 
 /// Cents of every refund that is not cancelled, of the payments `of` picks.
-fn refunded(world: &World, of: impl Fn(&Payment) -> bool) -> i64 {
+fn refunded(world: &World, of: impl Fn(&Payment) -> bool) -> i128 {
     world
         .refunds
         .values()
         .filter(|r| !r.status.is_cancelled())
         .filter(|r| world.payments.get(&r.payment_id).is_some_and(&of))
         .map(|r| cents(r.amount))
-        .sum()
+        .fold(0, i128::saturating_add)
 }

@@ -208,6 +208,29 @@ fn refunds_not_cancelled_stay_within_the_captured_amount_1367() -> TestResult {
     Ok(())
 }
 
+/// Defect found by the property tests: the cents of an amount beyond an `i64` (10^17 DKK and
+/// up) made the sum of a payment's refunds overflow — a panic in a debug build, and in a release
+/// build a negative sum that let the refund through both the captured-amount and the balance
+/// rule.
+#[test]
+fn a_refund_too_large_for_an_i64_of_cents_overflowed_the_refunded_sum() -> TestResult {
+    let (mut session, pos, payment) = with_captured()?;
+    new_refund(&mut session, &payment, 0.01)?;
+    for amount in [1e17, 1e300] {
+        let huge = refund_body(&payment, json!(amount), "DKK");
+        assert_refused(&create_with(&mut session, &huge), CREATE, 409, "1367")
+            .map_err(|e| format!("{amount}: {e}"))?;
+    }
+    let large = captured_on(&mut session, &pos, 1e17, "DKK")?;
+    new_refund(&mut session, &large, 0.01)?;
+    let huge = refund_body(&large, json!(1e17), "DKK");
+    assert_refused(&create_with(&mut session, &huge), CREATE, 409, "1367")?;
+    let within = refund_body(&large, json!(1e16), "DKK");
+    assert_refused(&create_with(&mut session, &within), CREATE, 409, "1368")?;
+    assert_eq!(session.world().refunds.len(), 2);
+    Ok(())
+}
+
 #[test]
 fn a_partial_capture_bounds_the_refunds() -> TestResult {
     let mut session = crate::service::emulator::fixtures::session();
