@@ -15,3 +15,4 @@ mod runs;
 mod session_api;
 mod support;
 mod time_rules;
+mod walkthrough;
