@@ -18,3 +18,4 @@ mod session_api;
 mod stores;
 mod support;
 mod time_rules;
+mod walkthrough;
