@@ -195,10 +195,17 @@ impl ServiceState {
                 .map(|s| (s.id().to_string(), s.clock().virtual_ms()))
                 .collect()
         };
-        self.tokens().retain(|_, grant| {
+        let mut tokens = self.tokens();
+        tokens.retain(|_, grant| {
             live.iter()
                 .any(|(id, now)| *id == grant.session_id && *now < grant.expires_virtual_ms)
         });
+        // A map keeps its capacity when entries go: after a burst of tokens (a client asking
+        // for one per call) its table would stay allocated for the life of the service.
+        if tokens.capacity() > 4 * tokens.len() + 64 {
+            tokens.shrink_to_fit();
+        }
+        drop(tokens);
         if !expired.is_empty() {
             self.evicted
                 .send_modify(|count| *count += expired.len() as u64);
@@ -277,6 +284,21 @@ mod tests {
         assert!(state.grant("busy").is_some());
         assert_eq!(state.counts(), (1, 1));
         drop(in_flight);
+    }
+
+    #[test]
+    fn the_token_table_shrinks_once_a_burst_of_tokens_is_swept() {
+        let state = state(Duration::ZERO);
+        let session = handle();
+        state.insert(session.clone());
+        for n in 0..10_000 {
+            state.issue_token(format!("tok{n}"), grant(&session));
+        }
+        assert!(state.tokens().capacity() >= 10_000);
+        assert_eq!(state.sweep(), 1);
+        assert_eq!(state.counts(), (0, 0));
+        let capacity = state.tokens().capacity();
+        assert!(capacity <= 64, "the table kept room for {capacity} tokens");
     }
 
     #[test]
