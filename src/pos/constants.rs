@@ -102,7 +102,7 @@ pub const SUGGESTED_RETRIES: u32 = 2;
 /// The smallest timing tolerance the judge applies, in real milliseconds (inferred): compressing time
 /// cannot compress the operating system's scheduler, so at small time scales the scaled
 /// tolerance is raised to this floor.
-pub const MIN_TIMING_TOLERANCE_REAL_MS: f64 = 150.0;
+pub const MIN_TIMING_TOLERANCE_REAL_MS: f64 = 250.0;
 /// The shortest hold of a `hold200` fault, in real milliseconds (inferred), so a held answer always
 /// outlasts a client's (floored) timeout plus the judge's tolerance.
 pub const MIN_HOLD_REAL_MS: f64 = 400.0;

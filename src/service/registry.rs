@@ -7,7 +7,7 @@
 //! too; its lock is a leaf (see `beacons`), so lock order is: indexes or tokens or a session's
 //! state, then the beacon index, and nothing is taken while the beacon index is held.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
@@ -64,6 +64,49 @@ struct Indexes {
     clients: HashMap<String, String>,
 }
 
+/// The most access tokens one session holds at once (inferred: MobilePay's tokens are JWTs
+/// nothing limits, but a correct client reuses one until it nears expiry, so a few dozen cover any
+/// overlap while a client asking for a token per call cannot grow the service without bound).
+pub const MAX_TOKENS_PER_SESSION: usize = 64;
+
+/// The issued access tokens, and each session's in the order they were issued.
+#[derive(Debug, Default)]
+struct Tokens {
+    grants: HashMap<String, TokenGrant>,
+    by_session: HashMap<String, VecDeque<String>>,
+}
+
+impl Tokens {
+    fn issue(&mut self, token: String, grant: TokenGrant) {
+        let issued = self.by_session.entry(grant.session_id.clone()).or_default();
+        issued.push_back(token.clone());
+        while issued.len() > MAX_TOKENS_PER_SESSION {
+            if let Some(oldest) = issued.pop_front() {
+                self.grants.remove(&oldest);
+            }
+        }
+        self.grants.insert(token, grant);
+    }
+
+    /// Keeps the unexpired tokens of the sessions in `live` (session id → its virtual now).
+    fn retain_live(&mut self, live: &HashMap<String, f64>) {
+        self.grants.retain(|_, grant| {
+            live.get(&grant.session_id)
+                .is_some_and(|now| *now < grant.expires_virtual_ms)
+        });
+        let grants = &self.grants;
+        self.by_session.retain(|session, issued| {
+            issued.retain(|token| grants.contains_key(token));
+            live.contains_key(session) && !issued.is_empty()
+        });
+        // A map keeps its capacity when entries go: after a burst of sessions its table would
+        // stay allocated for the life of the service.
+        if self.grants.capacity() > 4 * self.grants.len() + 64 {
+            self.grants.shrink_to_fit();
+        }
+    }
+}
+
 /// State shared by every handler.
 #[derive(Debug)]
 pub struct ServiceState {
@@ -71,7 +114,7 @@ pub struct ServiceState {
     operator: Option<SecretDigest>,
     builtin: Arc<Catalogue>,
     indexes: RwLock<Indexes>,
-    tokens: Mutex<HashMap<String, TokenGrant>>,
+    tokens: Mutex<Tokens>,
     beacons: Beacons,
     evicted: watch::Sender<u64>,
 }
@@ -92,7 +135,7 @@ impl ServiceState {
             operator,
             builtin,
             indexes: RwLock::new(Indexes::default()),
-            tokens: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(Tokens::default()),
             beacons: Beacons::default(),
             evicted: watch::channel(0).0,
         }))
@@ -134,7 +177,7 @@ impl ServiceState {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn tokens(&self) -> MutexGuard<'_, HashMap<String, TokenGrant>> {
+    fn tokens(&self) -> MutexGuard<'_, Tokens> {
         self.tokens
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -161,21 +204,22 @@ impl ServiceState {
         indexes.sessions.get(id).cloned()
     }
 
-    /// Keeps an access token.
+    /// Keeps an access token; a session's oldest token goes when it holds more than
+    /// [`MAX_TOKENS_PER_SESSION`].
     pub fn issue_token(&self, token: String, grant: TokenGrant) {
-        self.tokens().insert(token, grant);
+        self.tokens().issue(token, grant);
     }
 
     /// The grant and session of a live access token.
     pub fn grant(&self, token: &str) -> Option<(TokenGrant, Arc<SessionHandle>)> {
-        let grant = self.tokens().get(token)?.clone();
+        let grant = self.tokens().grants.get(token)?.clone();
         let session = self.session(&grant.session_id)?;
         (session.clock().virtual_ms() < grant.expires_virtual_ms).then_some((grant, session))
     }
 
     /// How many sessions and access tokens the service holds.
     pub fn counts(&self) -> (usize, usize) {
-        (self.indexes().sessions.len(), self.tokens().len())
+        (self.indexes().sessions.len(), self.tokens().grants.len())
     }
 
     /// Drops every session idle for longer than the idle expiry, with its tokens, recording and
@@ -201,7 +245,7 @@ impl ServiceState {
         if !expired.is_empty() {
             self.beacons.release_sessions(&expired);
         }
-        let live: Vec<(String, f64)> = {
+        let live: HashMap<String, f64> = {
             let indexes = self.indexes();
             indexes
                 .sessions
@@ -209,10 +253,7 @@ impl ServiceState {
                 .map(|s| (s.id().to_string(), s.clock().virtual_ms()))
                 .collect()
         };
-        self.tokens().retain(|_, grant| {
-            live.iter()
-                .any(|(id, now)| *id == grant.session_id && *now < grant.expires_virtual_ms)
-        });
+        self.tokens().retain_live(&live);
         if !expired.is_empty() {
             self.evicted
                 .send_modify(|count| *count += expired.len() as u64);
@@ -295,6 +336,40 @@ mod tests {
         assert!(!state.beacons().claim("123456789012345", busy.id(), "p2"));
         assert!(state.beacons().claim("543210987654321", idle.id(), "p3"));
         drop(in_flight);
+    }
+
+    #[test]
+    fn a_session_holds_a_bounded_number_of_tokens_the_newest_live() {
+        let state = state(DEFAULT_IDLE_EXPIRY);
+        let session = handle();
+        state.insert(session.clone());
+        for n in 0..10_000 {
+            state.issue_token(format!("tok{n}"), grant(&session));
+        }
+        assert_eq!(state.counts(), (1, MAX_TOKENS_PER_SESSION));
+        assert!(state.grant("tok9999").is_some());
+        let oldest_kept = 10_000 - MAX_TOKENS_PER_SESSION;
+        assert!(state.grant(&format!("tok{oldest_kept}")).is_some());
+        assert!(state.grant(&format!("tok{}", oldest_kept - 1)).is_none());
+        assert!(state.grant("tok0").is_none());
+    }
+
+    #[test]
+    fn the_token_table_shrinks_once_its_sessions_are_swept() {
+        let state = state(Duration::ZERO);
+        let sessions: Vec<_> = (0..200).map(|_| handle()).collect();
+        for session in &sessions {
+            state.insert(session.clone());
+            for n in 0..MAX_TOKENS_PER_SESSION {
+                state.issue_token(format!("{}-{n}", session.id()), grant(session));
+            }
+        }
+        assert!(state.tokens().grants.capacity() >= 200 * MAX_TOKENS_PER_SESSION);
+        assert_eq!(state.sweep(), 200);
+        assert_eq!(state.counts(), (0, 0));
+        let capacity = state.tokens().grants.capacity();
+        assert!(capacity <= 64, "the table kept room for {capacity} tokens");
+        assert!(state.tokens().by_session.is_empty());
     }
 
     #[test]
