@@ -127,6 +127,7 @@ pub async fn run(
         custom_catalogue: matches!(config.catalogue, CatalogueSource::Dir(_)),
         target_label: config.target.label(),
         time_scale: config.time_scale,
+        profile: config.profile,
         fail_fast: config.fail_fast,
         interrupt,
     };

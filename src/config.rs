@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{RunArgs, ServeArgs};
+use crate::catalogue::model::Profile;
+use crate::cli::{ProfileArg, RunArgs, ServeArgs};
 use crate::client::ClientSpec;
 use crate::pos::validate;
 use crate::report::REFERENCE_CLIENT_NAME;
@@ -94,6 +95,8 @@ pub struct RunConfig {
     pub service_token: Option<Secret>,
     /// The time scale.
     pub time_scale: f64,
+    /// The profile to judge in.
+    pub profile: Profile,
     /// JUnit output.
     pub junit: Option<PathBuf>,
     /// JSON report output.
@@ -222,6 +225,10 @@ impl RunConfig {
             target,
             service_token,
             time_scale: time_scale(args.time_scale)?,
+            profile: match args.profile {
+                ProfileArg::Mobilepay => Profile::Mobilepay,
+                ProfileArg::Strict => Profile::Strict,
+            },
             junit: args.junit,
             report: args.report,
             fail_fast: args.fail_fast,

@@ -51,6 +51,29 @@ pub struct Case {
     pub steps: Vec<Step>,
 }
 
+/// A certification profile: which cases and rules a run judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// What MobilePay's own certification evidently judged (the default).
+    Mobilepay,
+    /// The documented best practice as well.
+    Strict,
+}
+
+impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 2] = [Profile::Mobilepay, Profile::Strict];
+
+    /// The profile's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Mobilepay => "mobilepay",
+            Profile::Strict => "strict",
+        }
+    }
+}
+
 /// The certification backend's script for one case: the simulated customer, preconditions and
 /// injected faults.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

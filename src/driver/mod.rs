@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
+use crate::catalogue::model::Profile;
 use crate::catalogue::{Catalogue, Category, LocatedCase};
 use crate::client::{Adapter, ClientSpec, Connection};
 use crate::report::model::REPORT_SCHEMA_VERSION;
@@ -60,6 +61,8 @@ pub struct DriveSettings {
     pub target_label: String,
     /// The service's time scale.
     pub time_scale: f64,
+    /// The profile the run is judged in.
+    pub profile: Profile,
     /// Stop after the first case that does not pass.
     pub fail_fast: bool,
     /// Becomes `true` when the run is interrupted.
@@ -185,6 +188,7 @@ fn session_request(catalogue: &Catalogue, plan: &Plan, settings: &DriveSettings)
         client_name: settings.client_name.clone(),
         client_version: settings.client_version.clone(),
         adapter: settings.client.adapter_info(),
+        profile: settings.profile,
         catalogue: choice,
         cases: plan
             .selected_cases(catalogue)
@@ -302,6 +306,7 @@ fn meta(
         started_at: started_at.to_string(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         time_scale: settings.time_scale,
+        profile: settings.profile,
     }
 }
 

@@ -283,6 +283,7 @@ pub(crate) struct Evidence {
     pub(crate) open_reservations: Vec<String>,
     pub(crate) time_scale: f64,
     pub(crate) truncated: Option<Truncation>,
+    pub(crate) profile: crate::catalogue::model::Profile,
 }
 
 impl Evidence {
@@ -296,6 +297,7 @@ impl Evidence {
             open_reservations: Vec::new(),
             time_scale: 1.0,
             truncated: None,
+            profile: crate::catalogue::model::Profile::Strict,
         }
     }
 
@@ -317,6 +319,7 @@ impl Evidence {
             declared_version: VERSION,
             time_scale: self.time_scale,
             truncated: self.truncated.as_ref(),
+            profile: self.profile,
         }
     }
 }

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Case;
+use crate::catalogue::model::Profile;
 use crate::exchange::Exchange;
 use crate::pos::PaymentStatus;
 use crate::report::{Finding, StepReport, Truncation, Verdict};
@@ -62,6 +63,8 @@ pub struct CaseEvidence<'a> {
     pub time_scale: f64,
     /// What the service did not record because the case exceeded the recording's bounds.
     pub truncated: Option<&'a Truncation>,
+    /// The profile the case is judged in.
+    pub profile: Profile,
 }
 
 /// Judges one case.

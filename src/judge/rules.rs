@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::catalogue::model::Profile;
 use crate::exchange::Exchange;
 use crate::pos::{Endpoint, PaymentStatus};
 use crate::report::{Finding, Truncation};
@@ -52,8 +53,12 @@ pub const RULES: &[(&str, &str)] = &[
         "at most five retries per logical request",
     ),
     (
+        timing::HELD_ANSWER,
+        "a held answer is abandoned before the hold ends, and retried",
+    ),
+    (
         timing::TIMEOUT,
-        "a held answer is abandoned within the timeout (2 s writes, 0.5 s reads)",
+        "a held answer is abandoned within the documented timeout (2 s writes, 0.5 s reads)",
     ),
     (
         timing::POLL_DELAY,
@@ -81,13 +86,26 @@ pub const RULES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Applies every conduct rule to a case's exchanges.
+/// The profiles that judge a conduct rule: the documented timeouts only `strict` (MobilePay's
+/// certification passed a client with 5 s timeouts on every call); every other rule both.
+pub fn rule_profiles(rule: &str) -> &'static [Profile] {
+    if rule == timing::TIMEOUT {
+        &[Profile::Strict]
+    } else {
+        &Profile::ALL
+    }
+}
+
+/// Applies every conduct rule of the evidence's profile to a case's exchanges.
 pub fn check_all(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
     let exchanges = evidence.exchanges;
     let mut findings = Vec::new();
     findings.extend(check_version_header(exchanges, evidence.declared_version));
     findings.extend(retry::check(exchanges));
-    findings.extend(timing::check_timeouts(exchanges, evidence.time_scale));
+    findings.extend(timing::check_held_answers(exchanges));
+    if evidence.profile == Profile::Strict {
+        findings.extend(timing::check_timeouts(exchanges, evidence.time_scale));
+    }
     findings.extend(timing::check_poll_delays(exchanges, evidence.time_scale));
     findings.extend(check_after_terminal(exchanges));
     findings.extend(check_conflict_cleanup(exchanges));

@@ -14,16 +14,39 @@ use crate::report::Finding;
 
 use super::{finding, pos_exchanges};
 
-/// Rule id: a held answer is abandoned within the timeout.
+/// Rule id: a held answer is abandoned within the documented timeout (strict profile).
 pub const TIMEOUT: &str = "request-timeout-respected";
+/// Rule id: a held answer is abandoned before the hold ends, and retried (every profile).
+pub const HELD_ANSWER: &str = "held-answer-abandoned";
 /// Rule id: polls are spaced by at least `pollDelayInMs`.
 pub const POLL_DELAY: &str = "poll-delay-respected";
 
-/// B1: every held call is dropped by the client within its timeout plus tolerance.
+/// What MobilePay's certification evidently judged of B1: a held answer is abandoned before the
+/// hold ends (a client that waits it out is answered), whatever the client's timeout.
+pub fn check_held_answers(exchanges: &[Exchange]) -> Vec<Finding> {
+    pos_exchanges(exchanges)
+        .filter(|e| e.fault == Some(FaultReply::Hold200) && e.outcome == ExchangeOutcome::Answered)
+        .map(|e| {
+            let waited = e.ended_ms - e.received_ms;
+            finding(
+                HELD_ANSWER,
+                Some(e),
+                format!(
+                    "the client waited out a held answer to {} {} ({waited:.0} ms); it must give up and retry",
+                    e.method, e.path
+                ),
+            )
+        })
+        .collect()
+}
+
+/// B1 as documented (strict profile): every held call the client gave up on was dropped within
+/// its timeout (2 s writes, 0.5 s reads) plus tolerance.
 pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
     let tolerance = (TIMEOUT_TOLERANCE_MS as f64 * scale).max(MIN_TIMING_TOLERANCE_REAL_MS);
     pos_exchanges(exchanges)
         .filter(|e| e.fault == Some(FaultReply::Hold200))
+        .filter(|e| e.outcome == ExchangeOutcome::ClientHungUp)
         .filter_map(|e| {
             let documented = if e.pos_endpoint().is_some_and(Endpoint::is_read) {
                 READ_TIMEOUT_MS
@@ -37,24 +60,16 @@ pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
                 format!("{documented} ms ({timeout:.0} ms at time scale {scale})")
             };
             let waited = e.ended_ms - e.received_ms;
-            let call = format!("{} {}", e.method, e.path);
-            match e.outcome {
-                ExchangeOutcome::Answered => Some(finding(
+            (waited > timeout + tolerance).then(|| {
+                finding(
                     TIMEOUT,
                     Some(e),
                     format!(
-                        "the client waited out a held answer to {call} ({waited:.0} ms); it must give up after {limit} and retry"
+                        "the client gave up on {} {} after {waited:.0} ms; the timeout is {limit} (tolerance {tolerance:.0} ms)",
+                        e.method, e.path
                     ),
-                )),
-                ExchangeOutcome::ClientHungUp if waited > timeout + tolerance => Some(finding(
-                    TIMEOUT,
-                    Some(e),
-                    format!(
-                        "the client gave up on {call} after {waited:.0} ms; the timeout is {limit} (tolerance {tolerance:.0} ms)"
-                    ),
-                )),
-                ExchangeOutcome::ClientHungUp => None,
-            }
+                )
+            })
         })
         .collect()
 }
@@ -137,23 +152,36 @@ mod tests {
     }
 
     #[test]
-    fn waiting_out_a_held_answer_is_flagged_at_any_scale() {
-        for (scale, ended) in [(1.0, 10_000.0), (0.01, 150.0)] {
-            let findings = timeouts(held_write(ended), scale);
-            assert_eq!(rules_of(&findings), vec![TIMEOUT], "scale {scale}");
+    fn waiting_out_a_held_answer_is_flagged_whatever_the_timeout() {
+        for ended in [10_000.0, 150.0] {
+            let findings = check_held_answers(&build(vec![held_write(ended)]));
+            assert_eq!(rules_of(&findings), vec![HELD_ANSWER], "ended at {ended}");
             assert_eq!(findings[0].exchange, Some(1));
             assert!(
                 findings[0].message.contains("waited out"),
                 "unexpected message: {}",
                 findings[0].message
             );
+            assert_eq!(
+                timeouts(held_write(ended), 1.0),
+                Vec::new(),
+                "not a timeout"
+            );
         }
     }
 
     #[test]
+    fn abandoning_a_held_answer_late_is_no_held_answer_finding() {
+        let late = build(vec![held_write(5_000.0).hung_up()]);
+        assert_eq!(check_held_answers(&late), Vec::new());
+        assert_eq!(rules_of(&check_timeouts(&late, 1.0)), vec![TIMEOUT]);
+    }
+
+    #[test]
     fn an_answered_call_without_a_hold_is_never_a_timeout() {
-        let slow = call(1, Endpoint::InitiatePayment).at(0.0, 9_000.0);
-        assert_eq!(timeouts(slow, 1.0), Vec::new());
+        let slow = || call(1, Endpoint::InitiatePayment).at(0.0, 9_000.0);
+        assert_eq!(timeouts(slow(), 1.0), Vec::new());
+        assert_eq!(check_held_answers(&build(vec![slow()])), Vec::new());
     }
 
     #[test]

@@ -7,6 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::model::Profile;
+
 /// The name the reference client is certified under, whatever a run declares.
 pub const REFERENCE_CLIENT_NAME: &str = "mpcert reference client";
 
@@ -134,6 +136,8 @@ pub struct Certificate {
     pub certified_version: String,
     /// How the client was operated.
     pub adapter: AdapterInfo,
+    /// The profile the cases were judged in.
+    pub profile: Profile,
     /// The catalogue the cases came from.
     pub catalogue: CatalogueProvenance,
     /// The time scale the service ran at (1 is real time).

@@ -48,13 +48,14 @@ pub fn header(meta: &RunMeta, verbosity: Verbosity) -> String {
         return String::new();
     }
     clean(&format!(
-        "mpcert {} — {} {} via {} against {}, {}\n",
+        "mpcert {} — {} {} via {} against {}, {}, {} profile\n",
         meta.tool_version,
         meta.client_name,
         meta.client_version,
         meta.client,
         meta.target,
-        meta.catalogue
+        meta.catalogue,
+        meta.profile.as_str()
     ))
 }
 
@@ -111,10 +112,11 @@ pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
                 .collect();
             let json = serde_json::to_string(c).unwrap_or_default();
             clean(&format!(
-                "certified: {} {} for {}; certificate: {json}\n",
+                "certified: {} {} for {} ({} profile); certificate: {json}\n",
                 c.client_name,
                 c.certified_version,
                 categories.join(", "),
+                c.profile.as_str(),
             ))
         }
         None if verbosity == Verbosity::Quiet => String::new(),
@@ -288,7 +290,7 @@ mod tests {
         let text = render(&sample(), Verbosity::Normal);
         let lines: Vec<&str> = text.lines().collect();
         let expected = [
-            "mpcert 0.1.0 — Till 2.0 via reference against embedded, built-in catalogue of mpcert 0.1.0 (abc)",
+            "mpcert 0.1.0 — Till 2.0 via reference against embedded, built-in catalogue of mpcert 0.1.0 (abc), mobilepay profile",
             "PASS  onboarding/onboard-pos  Onboard a PoS  (0.12s)",
             "FAIL  payments/capture  Capture 1.5 DKK <&\"x\">  (2.50s)",
             "      [idempotency-key-reused] step 2 (capture): the key was reused",

@@ -233,6 +233,7 @@ pub(super) mod tests {
             started_at: "2024-05-01T12:00:00.123Z".into(),
             duration_ms: 1234.0,
             time_scale: 0.5,
+            profile: crate::catalogue::model::Profile::Mobilepay,
         };
         let category = |id: &str, cases| CategoryReport {
             id: id.into(),

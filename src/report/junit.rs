@@ -112,6 +112,7 @@ fn write_suite(
         ("mpcert.catalogue", meta.catalogue.to_string()),
         ("mpcert.catalogue_digest", meta.catalogue.digest.clone()),
         ("mpcert.time_scale", meta.time_scale.to_string()),
+        ("mpcert.profile", meta.profile.as_str().to_string()),
         ("mpcert.started_at", meta.started_at.clone()),
         ("mpcert.category_title", cat.title.clone()),
         ("mpcert.mandatory", cat.mandatory.to_string()),

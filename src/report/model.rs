@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::exchange::Exchange;
 
 use super::certificate::{CatalogueProvenance, Certificate};
+use crate::catalogue::model::Profile;
 
 /// The schema version written into every report.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -48,6 +49,13 @@ pub struct RunMeta {
     pub duration_ms: f64,
     /// The service's time scale.
     pub time_scale: f64,
+    /// The profile the run is judged in.
+    #[serde(default = "default_profile")]
+    pub profile: Profile,
+}
+
+fn default_profile() -> Profile {
+    Profile::Mobilepay
 }
 
 /// One category's results.

@@ -236,6 +236,7 @@ pub async fn create(
         client_name: request.client_name,
         client_version: request.client_version,
         adapter: request.adapter,
+        profile: request.profile,
         catalogue: provenance.clone(),
         merchant_vat: merchant_vat.to_string(),
     };
@@ -344,7 +345,6 @@ pub async fn finish_case(
             break;
         }
     }
-    let declared_version = session.identity().client_version.clone();
     let mut state = session.state();
     let armed = match state.disarm() {
         Ok(armed) => armed,
@@ -359,7 +359,7 @@ pub async fn finish_case(
             truncated,
         },
         unjudged,
-        &declared_version,
+        session.identity(),
     );
     Json(record).into_response()
 }

@@ -60,6 +60,7 @@ pub fn issue(
         client_version: version.clone(),
         certified_version: certified_version.to_string(),
         adapter: identity.adapter.clone(),
+        profile: identity.profile,
         catalogue: identity.catalogue.clone(),
         time_scale: session.clock().scale(),
         merchant_vat: identity.merchant_vat.clone(),
@@ -89,6 +90,7 @@ mod tests {
                 kind: AdapterKind::Exec,
                 command_digest: Some("ab".repeat(32)),
             },
+            profile: crate::catalogue::model::Profile::Mobilepay,
             catalogue: CatalogueProvenance::builtin("digest"),
             merchant_vat: VAT.into(),
         }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::clock::Clock;
 use super::pacing::PollPacer;
 use super::world::World;
+use crate::catalogue::model::Profile;
 use crate::catalogue::model::{CustomerScript, FaultReply};
 use crate::catalogue::{Case, Catalogue};
 use crate::judge::StepObservation;
@@ -104,6 +105,8 @@ pub struct Identity {
     pub client_version: String,
     /// How the client is operated.
     pub adapter: AdapterInfo,
+    /// The profile the session is judged in.
+    pub profile: Profile,
     /// Where the catalogue came from.
     pub catalogue: CatalogueProvenance,
     /// The merchant the session certifies against.

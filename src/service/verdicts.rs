@@ -8,7 +8,7 @@ use crate::judge::{self, CaseEvidence};
 use crate::pos::PaymentStatus;
 use crate::report::{StepOutcome, Truncation, Verdict};
 
-use super::session::{ArmedCase, Session};
+use super::session::{ArmedCase, Identity, Session};
 use super::wire::CaseRecord;
 
 /// What the recording holds of a case.
@@ -26,7 +26,7 @@ pub fn conclude(
     armed: ArmedCase,
     recorded: Recorded,
     unjudged: Option<Verdict>,
-    declared_version: &str,
+    identity: &Identity,
 ) -> CaseRecord {
     let open_reservations: Vec<String> = session
         .world()
@@ -50,9 +50,10 @@ pub fn conclude(
                 observations: &armed.observations,
                 exchanges: &recorded.exchanges,
                 open_reservations: &open_reservations,
-                declared_version,
+                declared_version: &identity.client_version,
                 time_scale: session.clock().scale(),
                 truncated: recorded.truncated.as_ref(),
+                profile: identity.profile,
             });
             require_every_step(verdict, case.steps.len(), &armed)
         }

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::model::Profile;
 use crate::exchange::Exchange;
 use crate::report::{AdapterInfo, CatalogueProvenance, Truncation, Verdict};
 
@@ -19,6 +20,9 @@ pub struct SessionRequest {
     pub client_version: String,
     /// How the client under test is operated.
     pub adapter: AdapterInfo,
+    /// The profile to judge in (`mobilepay` when absent).
+    #[serde(default = "default_profile")]
+    pub profile: Profile,
     /// Which catalogue the session runs.
     pub catalogue: CatalogueChoice,
     /// The selected cases by full id (`category/case`); every case of the mandatory category
@@ -28,6 +32,10 @@ pub struct SessionRequest {
     /// Danish one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_vat: Option<String>,
+}
+
+fn default_profile() -> Profile {
+    Profile::Mobilepay
 }
 
 /// The catalogue a session runs.

@@ -134,6 +134,7 @@ fn a_passing_run_prints_its_certificate_as_one_line_of_json() {
         line.starts_with("certified: mpcert reference client 3.4 for onboarding"),
         "{line}"
     );
+    assert!(line.contains("(mobilepay profile)"), "{line}");
     let json = line
         .split_once("certificate: ")
         .map(|(_, json)| json)

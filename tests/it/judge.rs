@@ -105,18 +105,14 @@ async fn omitting_the_version_header_fails_the_first_case() {
     assert_caught(conduct, "onboarding/onboard-pos", "version-header").await;
 }
 
+/// In every profile: a client that waits a held answer out fails.
 #[tokio::test]
 async fn waiting_out_a_held_request_fails_onboarding() {
     let conduct = Conduct {
         wait_out_held_requests: true,
         ..Conduct::default()
     };
-    assert_caught(
-        conduct,
-        "onboarding/onboard-pos",
-        "request-timeout-respected",
-    )
-    .await;
+    assert_caught(conduct, "onboarding/onboard-pos", "held-answer-abandoned").await;
 }
 
 #[tokio::test]

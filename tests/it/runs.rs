@@ -93,6 +93,10 @@ async fn a_passing_run_earns_a_certificate_for_its_major_minor_version() {
         Some(env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(certificate.time_scale, crate::support::FAST);
+    assert_eq!(
+        certificate.profile,
+        mpcert::catalogue::model::Profile::Mobilepay
+    );
     assert_eq!(certificate.merchant_vat, "DK90000028");
     assert_eq!(certificate.tool_version, env!("CARGO_PKG_VERSION"));
     let certified: Vec<(&str, usize)> = certificate

@@ -27,6 +27,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         target: Target::Embedded,
         service_token: None,
         time_scale: FAST,
+        profile: mpcert::catalogue::model::Profile::Mobilepay,
         junit,
         report: None,
         fail_fast: false,

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::catalogue::model::Profile;
 use crate::judge::evidence;
 use crate::judge::fixtures::{
     Evidence, Ex, VERSION_HEADER_NAME, build, call, off_api, poll, rules_of,
@@ -351,7 +352,7 @@ fn check_all_applies_every_rule_family() {
     let mut expected = vec![
         VERSION_HEADER,
         retry::KEY_UNIQUE,
-        timing::TIMEOUT,
+        timing::HELD_ANSWER,
         timing::POLL_DELAY,
         AFTER_TERMINAL,
         CONFLICT_CLEANUP,
@@ -360,6 +361,24 @@ fn check_all_applies_every_rule_family() {
     ];
     expected.sort();
     assert_eq!(rules, expected);
+}
+
+#[test]
+fn the_documented_timeouts_are_judged_in_the_strict_profile_only() {
+    let mut evidence = Evidence::of(vec![
+        pay(1, "key-1").hold200().at(0.0, 5_000.0).hung_up(),
+        pay(2, "key-1"),
+    ]);
+    evidence.profile = Profile::Mobilepay;
+    assert_eq!(
+        check_all(&evidence.get()),
+        Vec::new(),
+        "5 s passes the default"
+    );
+    evidence.profile = Profile::Strict;
+    assert_eq!(rules_of(&check_all(&evidence.get())), vec![timing::TIMEOUT]);
+    assert_eq!(rule_profiles(timing::TIMEOUT), &[Profile::Strict]);
+    assert_eq!(rule_profiles(timing::HELD_ANSWER), &Profile::ALL);
 }
 
 #[test]
@@ -385,6 +404,7 @@ fn every_rule_id_is_documented_once() {
         retry::RETRY_BODY,
         retry::RETRY_LIMIT,
         timing::TIMEOUT,
+        timing::HELD_ANSWER,
         timing::POLL_DELAY,
         evidence::RESULT_ID_SERVED,
         evidence::RESULT_STATUS_SERVED,

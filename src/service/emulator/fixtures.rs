@@ -108,6 +108,7 @@ pub(crate) fn handle() -> Arc<SessionHandle> {
             kind: AdapterKind::Exec,
             command_digest: Some("0".repeat(64)),
         },
+        profile: crate::catalogue::model::Profile::Mobilepay,
         catalogue: CatalogueProvenance::custom("fixture"),
         merchant_vat: VAT.to_string(),
     };
