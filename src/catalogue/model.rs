@@ -295,3 +295,13 @@ impl Evidence {
         }
     }
 }
+
+impl FaultReply {
+    /// The reply's name in the catalogue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultReply::Hold200 => "hold200",
+            FaultReply::Err500 => "err500",
+        }
+    }
+}
