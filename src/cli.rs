@@ -120,6 +120,8 @@ pub enum ListFormat {
     Text,
     /// JSON.
     Json,
+    /// One Markdown table of every case (the one `cases/README.md` carries).
+    Markdown,
 }
 
 /// `mpcert list`.

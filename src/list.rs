@@ -1,8 +1,12 @@
-//! `mpcert list`: the catalogue's categories, cases and steps as text or JSON.
+//! `mpcert list`: the catalogue's categories, cases and steps as text, JSON or a Markdown table.
+//! The text shows each case as the certification website does (its number in the category, title,
+//! summary and steps) with its evidence and profiles; the Markdown table is the one
+//! `cases/README.md` carries, generated here so that it cannot drift from the catalogue.
 
 use serde_json::json;
 
-use crate::catalogue::Catalogue;
+use crate::catalogue::model::Profile;
+use crate::catalogue::{Case, Catalogue};
 
 /// The catalogue as human-readable text, in catalogue order.
 pub fn text(catalogue: &Catalogue) -> String {
@@ -17,20 +21,31 @@ pub fn text(catalogue: &Catalogue) -> String {
             "{} — {}{mandatory}\n",
             category.header.id, category.header.title
         ));
-        for case in &category.cases {
+        for (number, located) in category.cases.iter().enumerate() {
+            let case = &located.case;
             out.push_str(&format!(
-                "  {}/{}  {}  [{}]\n",
-                category.header.id, case.case.id, case.case.title, case.location
+                "\n  {}. {}  [{}/{}]\n",
+                number + 1,
+                case.title,
+                category.header.id,
+                case.id
             ));
-            for (index, step) in case.case.steps.iter().enumerate() {
-                let title = step.title.as_deref().unwrap_or_default();
-                out.push_str(&format!(
-                    "      {}. {}  {title}\n",
-                    index + 1,
-                    step.op.as_str()
-                ));
+            out.push_str(&format!("     {}\n", one_line(&case.summary)));
+            out.push_str(&format!(
+                "     evidence: {}; profiles: {}; defined at {}\n",
+                case.evidence.as_str(),
+                profiles(&case.profiles),
+                located.location
+            ));
+            for (index, step) in case.steps.iter().enumerate() {
+                let line = format!("       {}. {}", index + 1, step.op.as_str());
+                match &step.title {
+                    Some(title) => out.push_str(&format!("{line}  {title}\n")),
+                    None => out.push_str(&format!("{line}\n")),
+                }
             }
         }
+        out.push('\n');
     }
     out
 }
@@ -44,11 +59,15 @@ pub fn json(catalogue: &Catalogue) -> String {
             let cases: Vec<serde_json::Value> = category
                 .cases
                 .iter()
-                .map(|case| {
+                .enumerate()
+                .map(|(number, case)| {
                     json!({
                         "id": format!("{}/{}", category.header.id, case.case.id),
+                        "number": number + 1,
                         "title": case.case.title,
                         "summary": case.case.summary,
+                        "evidence": case.case.evidence.as_str(),
+                        "profiles": case.case.profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                         "file": case.location.file,
                         "line": case.location.line,
                         "steps": case.case.steps.iter().map(|s| json!({
@@ -70,3 +89,71 @@ pub fn json(catalogue: &Catalogue) -> String {
     let document = json!({ "digest": catalogue.digest, "categories": categories });
     serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
 }
+
+/// The catalogue as one Markdown table of every case, in catalogue order: category, full id,
+/// title, steps, faults, what it proves, evidence and profiles.
+pub fn markdown(catalogue: &Catalogue) -> String {
+    let mut out = String::from(
+        "| Category | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for category in &catalogue.categories {
+        for located in &category.cases {
+            let case = &located.case;
+            let cells = [
+                format!("`{}`", category.header.id),
+                format!("`{}/{}`", category.header.id, case.id),
+                cell(&case.title),
+                steps(case),
+                faults(case),
+                cell(&case.summary),
+                case.evidence.as_str().to_string(),
+                profiles(&case.profiles),
+            ];
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+    }
+    out
+}
+
+/// The profiles as `mobilepay, strict`.
+fn profiles(profiles: &[Profile]) -> String {
+    let names: Vec<&str> = profiles.iter().map(|p| p.as_str()).collect();
+    names.join(", ")
+}
+
+/// The case's operations, in order.
+fn steps(case: &Case) -> String {
+    let ops: Vec<String> = (case.steps.iter())
+        .map(|s| format!("`{}`", s.op.as_str()))
+        .collect();
+    ops.join(", ")
+}
+
+/// The case's injected faults as `` `ENDPOINT`: reply, reply ``, or `—` without any.
+fn faults(case: &Case) -> String {
+    let faults: Vec<String> = (case.backend.faults.iter())
+        .map(|fault| {
+            let replies: Vec<&str> = fault.replies.iter().map(|r| r.as_str()).collect();
+            format!("`{}`: {}", cell(&fault.on), replies.join(", "))
+        })
+        .collect();
+    if faults.is_empty() {
+        "—".to_string()
+    } else {
+        faults.join("; ")
+    }
+}
+
+/// `text` on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` as a table cell: on one line, with `|` escaped.
+fn cell(text: &str) -> String {
+    one_line(text).replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests;

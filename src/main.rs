@@ -129,6 +129,7 @@ async fn dispatch(command: Command) -> ExitCode {
                     match args.format {
                         ListFormat::Text => print!("{}", list::text(&catalogue)),
                         ListFormat::Json => print!("{}", list::json(&catalogue)),
+                        ListFormat::Markdown => print!("{}", list::markdown(&catalogue)),
                     }
                     ExitCode::from(exit::PASSED)
                 }

@@ -44,6 +44,11 @@ pub struct Case {
     pub title: String,
     /// One line saying what the case proves.
     pub summary: String,
+    /// Whether MobilePay's own material evidences the case or it is inferred.
+    pub evidence: Evidence,
+    /// The profiles that judge the case (every profile unless listed).
+    #[serde(default = "default_profiles")]
+    pub profiles: Vec<Profile>,
     /// What the certification backend does during the case.
     #[serde(default)]
     pub backend: BackendScript,
@@ -258,4 +263,45 @@ pub struct Expectations {
     /// The state the seeded payment must be in after the step.
     #[serde(default)]
     pub seeded_payment: Option<PaymentStatus>,
+}
+
+impl Case {
+    /// Whether a run in `profile` judges the case.
+    pub fn in_profile(&self, profile: Profile) -> bool {
+        self.profiles.contains(&profile)
+    }
+}
+
+fn default_profiles() -> Vec<Profile> {
+    Profile::ALL.to_vec()
+}
+
+/// Where a case comes from (DOMAIN §9: "E" or "(I)").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// MobilePay's own material (screenshots, documentation, a certified client's tests) shows it.
+    Evidenced,
+    /// Reconstructed from the API's documented behaviour; no public source shows MobilePay judged it.
+    Inferred,
+}
+
+impl Evidence {
+    /// The evidence's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Evidenced => "evidenced",
+            Evidence::Inferred => "inferred",
+        }
+    }
+}
+
+impl FaultReply {
+    /// The reply's name in the catalogue.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultReply::Hold200 => "hold200",
+            FaultReply::Err500 => "err500",
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Semantic validation of a parsed catalogue: what the YAML schema alone cannot say. Ids are
-//! kebab-case and unique, a mandatory category exists, every step names only parameters its
+//! kebab-case and unique, a mandatory category exists, every case has a summary and a non-empty
+//! set of distinct profiles, every step expects something, every step names only parameters its
 //! operation accepts and all it requires, `{{name}}` templates (expanded in `with` only) refer to
 //! `unique` or to a value an earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
 //! and the backend script is coherent. It is pure and reports every problem at once, each at the
@@ -9,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::Problem;
 use super::load::{ParsedFile, catalogue_order, join};
-use super::model::{Case, Step};
+use super::model::{Case, Profile, Step};
 use crate::pos::Endpoint;
 
 /// The built-in template variable: a value unique to the run.
@@ -180,6 +181,11 @@ fn cases(file: &ParsedFile, out: &mut Vec<Problem>) {
                 seen.insert(id, i);
             }
         }
+        if case.summary.trim().is_empty() {
+            let message = format!("case `{id}` has no summary; say in one line what it proves");
+            out.push(at(file, &join(&base, "summary"), message));
+        }
+        profiles(file, &join(&base, "profiles"), &case.profiles, out);
         if case.steps.is_empty() {
             let message = format!("case `{id}` has no steps");
             out.push(at(file, &join(&base, "steps"), message));
@@ -188,6 +194,24 @@ fn cases(file: &ParsedFile, out: &mut Vec<Problem>) {
         for (j, step) in case.steps.iter().enumerate() {
             let has_seed = case.backend.seed.is_some();
             self::step(file, &format!("{base}.steps[{j}]"), step, has_seed, out);
+        }
+    }
+}
+
+fn profiles(file: &ParsedFile, path: &str, profiles: &[Profile], out: &mut Vec<Problem>) {
+    if profiles.is_empty() {
+        let names: Vec<&str> = Profile::ALL.iter().map(|p| p.as_str()).collect();
+        let message = format!(
+            "`profiles` lists no profile, so no run would judge the case; list some of {} or omit \
+             it for all",
+            names.join(", ")
+        );
+        out.push(at(file, path, message));
+    }
+    for (k, profile) in profiles.iter().enumerate() {
+        if profiles[..k].contains(profile) {
+            let message = format!("duplicate profile `{}`", profile.as_str());
+            out.push(at(file, &format!("{path}[{k}]"), message));
         }
     }
 }
@@ -298,6 +322,17 @@ fn step(file: &ParsedFile, base: &str, step: &Step, has_seed: bool, out: &mut Ve
         }
     }
     let expect = &step.expect;
+    if expect.result.is_empty()
+        && expect.present.is_empty()
+        && expect.calls.is_empty()
+        && expect.seeded_payment.is_none()
+    {
+        let message = format!(
+            "the `{name}` step expects nothing, so a misbehaviour could never fail it; give it an \
+             `expect` with `result`, `present`, `calls` or `seeded_payment`"
+        );
+        out.push(at_key(file, &join(base, "expect"), message));
+    }
     let no_field =
         |field: &str| format!("`{name}` has no result field `{field}`; it has: {listed}");
     for field in expect

@@ -222,6 +222,8 @@ pub(crate) fn case(steps: Vec<Step>) -> Case {
         id: "payment-complete".to_string(),
         title: "Complete a payment".to_string(),
         summary: "fixture".to_string(),
+        evidence: crate::catalogue::model::Evidence::Evidenced,
+        profiles: crate::catalogue::model::Profile::ALL.to_vec(),
         backend: BackendScript::default(),
         steps,
     }

@@ -14,7 +14,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 fn onboarding_case(id: &str, extra: &str, op: &str) -> String {
     format!(
-        "  - id: {id}\n    title: Onboard\n    summary: Creates a PoS.\n{extra}    steps:\n      - do: {op}\n        with:\n          merchantBrandId: MPPOSCERT1\n          merchantLocationId: \"00001\"\n          merchantPosId: till-1\n          name: till\n"
+        "  - id: {id}\n    title: Onboard\n    summary: Creates a PoS.\n    evidence: evidenced\n{extra}    steps:\n      - do: {op}\n        with:\n          merchantBrandId: MPPOSCERT1\n          merchantLocationId: \"00001\"\n          merchantPosId: till-1\n          name: till\n        expect: {{ present: [posId] }}\n"
     )
 }
 
@@ -126,4 +126,41 @@ fn a_missing_catalogue_directory_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr.contains("/nonexistent/catalogue"), "{stderr}");
+}
+
+#[test]
+fn validate_rejects_a_case_without_summary_expectation_or_evidence() {
+    let case = onboarding_case("onboard-pos", "", "create_pos");
+    let broken = [
+        (
+            case.replace("summary: Creates a PoS.", "summary: \"\""),
+            ":9:14: case `onboard-pos` has no summary",
+        ),
+        (
+            case.replace("        expect: { present: [posId] }\n", ""),
+            ":12:9: the `create_pos` step expects nothing, so a misbehaviour could never fail it",
+        ),
+        (
+            case.replace("    evidence: evidenced\n", ""),
+            ":7:5: missing required field `evidence` in `cases[0]`",
+        ),
+    ];
+    for (case, problem) in broken {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        write(
+            dir.path(),
+            "onboarding.yaml",
+            &format!("{VALID_HEADER}cases:\n{case}"),
+        );
+        let dir_arg = dir.path().display().to_string();
+        let output = mpcert(&["validate", "--cases", &dir_arg]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        let file = dir.path().join("onboarding.yaml").display().to_string();
+        assert!(stderr.contains(&format!("{file}{problem}")), "{stderr}");
+        assert!(
+            stderr.contains("invalid catalogue: 1 problem\n"),
+            "{stderr}"
+        );
+    }
 }

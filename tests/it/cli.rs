@@ -29,11 +29,23 @@ fn list_and_validate_work_on_the_builtin_catalogue_and_on_a_directory() {
         assert_eq!(list.status.code(), Some(0));
         assert!(text.contains("onboarding/onboard-pos"), "{text}");
         assert!(text.contains("payments/payment-cleanup-active"), "{text}");
+        assert!(
+            text.contains("  5. Capture with retries  [payments/payment-capture-retry]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("evidence: inferred; profiles: strict;"),
+            "{text}"
+        );
         let mut args = vec!["list", "--format", "json"];
         args.extend(&extra);
         let json: serde_json::Value = serde_json::from_slice(&mpcert(&args).stdout)
             .unwrap_or_else(|e| panic!("list json: {e}"));
         assert_eq!(json["categories"][0]["id"], "onboarding");
+        let capture_retry = &json["categories"][1]["cases"][4];
+        assert_eq!(capture_retry["id"], "payments/payment-capture-retry");
+        assert_eq!(capture_retry["evidence"], "inferred");
+        assert_eq!(capture_retry["profiles"], serde_json::json!(["strict"]));
         let mut args = vec!["validate"];
         args.extend(&extra);
         let validate = mpcert(&args);

@@ -1,6 +1,7 @@
 //! Integration tests: one binary whose modules each prove one capability end to end, every test
 //! owning its world (its own embedded service on 127.0.0.1:0, its own temporary directory).
 
+mod case_table;
 mod catalogue_errors;
 mod cli;
 mod error_codes;

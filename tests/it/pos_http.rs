@@ -28,6 +28,7 @@ cases:
   - id: accepting-customer
     title: Accepting customer
     summary: Every payment the client starts is reserved on its first poll.
+    evidence: inferred
     backend:
       customer:
         payment: [Reserved]
@@ -39,6 +40,8 @@ cases:
           merchantLocationId: "00001"
           merchantPosId: "till-{{unique}}"
           name: mpcert till
+        expect:
+          present: [posId]
 "#;
 
 /// The case the session arms.

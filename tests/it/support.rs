@@ -134,3 +134,30 @@ pub fn assert_generated(relative: &str, generated: &str, command: &str) {
         "{relative} is stale; run MPCERT_BLESS=1 {command}"
     );
 }
+
+/// Like [`assert_generated`] for the part of a document between the lines `begin` and `end`:
+/// checks that it is `generated`, and with `MPCERT_BLESS` set, replaces it first.
+pub fn assert_generated_section(
+    relative: &str,
+    (begin, end): (&str, &str),
+    generated: &str,
+    command: &str,
+) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let committed = read(&path);
+    let (before, rest) = committed
+        .split_once(&format!("{begin}\n"))
+        .unwrap_or_else(|| panic!("{relative} has no line `{begin}`"));
+    let (section, after) = rest
+        .split_once(&format!("{end}\n"))
+        .unwrap_or_else(|| panic!("{relative} has no line `{end}` after `{begin}`"));
+    if std::env::var_os("MPCERT_BLESS").is_some() {
+        let blessed = format!("{before}{begin}\n{generated}{end}\n{after}");
+        std::fs::write(&path, blessed).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    } else {
+        assert!(
+            section == generated,
+            "the `{begin}` section of {relative} is stale; run MPCERT_BLESS=1 {command}"
+        );
+    }
+}

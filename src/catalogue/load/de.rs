@@ -164,6 +164,8 @@ fn explain(message: &str, path: &str, last_key: &str) -> (bool, String) {
             "do" => "operation",
             "payment" | "active_payment" | "seeded_payment" => "payment status",
             "replies" => "fault reply",
+            "evidence" => "evidence tag",
+            "profiles" => "profile",
             _ => "value",
         };
         let hint = validate::did_you_mean(value, expected);

@@ -13,16 +13,19 @@ cases:
   - id: onboard
     title: t
     summary: s
+    evidence: evidenced
     steps:
       - do: create_pos
         with: { merchantBrandId: B, merchantLocationId: '1', merchantPosId: p, name: n }
         save: { posId: result.posId }
+        expect: { present: [posId] }
 ";
 
 fn category(id: &str) -> String {
     format!(
         "category:\n  id: {id}\n  title: T\n  summary: s\ncases:\n  - id: c\n    title: t\n    \
-         summary: s\n    steps:\n      - do: delete_pos\n        with: {{ posId: '{{{{posId}}}}' }}\n"
+         summary: s\n    evidence: inferred\n    steps:\n      - do: delete_pos\n        with: {{ posId: \
+         '{{{{posId}}}}' }}\n        expect: {{ calls: {{ \"DELETE /pointofsales/{{posid}}\": 1 }} }}\n"
     )
 }
 
@@ -46,7 +49,7 @@ fn unknown_field_points_at_the_key() {
         problems_of("o.yaml", &text),
         [
             "o.yaml:8:5: unknown field `tittle`, expected one of `id`, `title`, `summary`, \
-          `backend`, `steps`; did you mean `title`?"
+          `evidence`, `profiles`, `backend`, `steps`; did you mean `title`?"
         ]
     );
 }
@@ -58,7 +61,7 @@ fn unknown_operation_points_at_the_value() {
     assert_eq!(problems.len(), 1, "{problems:#?}");
     assert!(
         problems[0].starts_with(
-            "o.yaml:11:13: unknown operation `create_poss`; expected one of create_pos, \
+            "o.yaml:12:13: unknown operation `create_poss`; expected one of create_pos, \
              delete_pos, pay,"
         ),
         "{problems:#?}"
@@ -73,6 +76,27 @@ fn missing_and_mistyped_fields_name_their_path() {
         problems_of("o.yaml", &text),
         ["o.yaml:7:5: missing required field `title` in `cases[0]`"]
     );
+    let text = ONBOARDING.replace("    evidence: evidenced\n", "");
+    assert_eq!(
+        problems_of("o.yaml", &text),
+        ["o.yaml:7:5: missing required field `evidence` in `cases[0]`"]
+    );
+    let text = ONBOARDING.replace("evidence: evidenced", "evidence: rumoured");
+    assert_eq!(
+        problems_of("o.yaml", &text),
+        ["o.yaml:10:15: unknown evidence tag `rumoured`; expected one of evidenced, inferred"]
+    );
+    let text = ONBOARDING.replace(
+        "evidence: evidenced\n",
+        "evidence: evidenced\n    profiles: [mobilepay, strictt]\n",
+    );
+    assert_eq!(
+        problems_of("o.yaml", &text),
+        [
+            "o.yaml:11:27: unknown profile `strictt`; expected one of mobilepay, strict; did you \
+             mean `strict`?"
+        ]
+    );
     let text = ONBOARDING.replace("mandatory: true", "mandatory: 3");
     assert_eq!(
         problems_of("o.yaml", &text),
@@ -82,16 +106,17 @@ fn missing_and_mistyped_fields_name_their_path() {
 
 #[test]
 fn one_bad_case_does_not_hide_another() {
-    let second = "  - id: two\n    title: t\n    summary: s\n    steps: oops\n";
+    let second =
+        "  - id: two\n    title: t\n    summary: s\n    evidence: evidenced\n    steps: oops\n";
     let text = format!(
         "{}{second}",
-        ONBOARDING.replace("    summary: s\n    steps", "    steps")
+        ONBOARDING.replace("    summary: s\n    evidence", "    evidence")
     );
     assert_eq!(
         problems_of("o.yaml", &text),
         [
             "o.yaml:7:5: missing required field `summary` in `cases[0]`",
-            "o.yaml:16:12: `cases[1].steps`: invalid type: string \"oops\", expected a sequence",
+            "o.yaml:19:12: `cases[1].steps`: invalid type: string \"oops\", expected a sequence",
         ]
     );
 }
@@ -112,7 +137,7 @@ fn one_case_reports_a_problem_per_part() {
         [
             "o.yaml:8:5: unknown field `tittle`",
             "o.yaml:9:5: unknown field `colour`",
-            "o.yaml:12:13: unknown operation `create_poss`",
+            "o.yaml:13:13: unknown operation `create_poss`",
         ]
     );
 }
@@ -168,7 +193,7 @@ fn braces_in_flow_collections_get_a_hint() {
     assert_eq!(
         problems_of("o.yaml", &text),
         [
-            "o.yaml:13:49: yaml syntax error: while parsing a flow mapping, did not find expected \
+            "o.yaml:14:49: yaml syntax error: while parsing a flow mapping, did not find expected \
           ',' or '}' (inside `{ }` or `[ ]`, quote text holding `{`, `}`, `[`, `]` or `,`, e.g. \
           `{ \"POST /payments/{paymentid}/cancel\": 1 }`)"
         ]
@@ -179,7 +204,10 @@ fn braces_in_flow_collections_get_a_hint() {
 fn aliases_are_reported_once() {
     let text = ONBOARDING
         .replace("    title: t", "    title: &t t")
-        .replace("    summary: s\n    steps", "    summary: *t\n    steps");
+        .replace(
+            "    summary: s\n    evidence",
+            "    summary: *t\n    evidence",
+        );
     assert_eq!(
         problems_of("o.yaml", &text),
         [
@@ -196,14 +224,14 @@ fn positions_fall_back_to_the_deepest_existing_prefix() {
         Err(problems) => panic!("{problems:?}"),
     };
     let at = |path: &str| parsed.positions.locate(path).to_string();
-    assert_eq!(at("cases[0].steps[0].with.merchantPosId"), "o.yaml:12:77");
-    assert_eq!(at("cases[0].steps[0].with.beaconId"), "o.yaml:12:15");
-    assert_eq!(at("cases[0].steps[3].with"), "o.yaml:11:7");
+    assert_eq!(at("cases[0].steps[0].with.merchantPosId"), "o.yaml:13:77");
+    assert_eq!(at("cases[0].steps[0].with.beaconId"), "o.yaml:13:15");
+    assert_eq!(at("cases[0].steps[3].with"), "o.yaml:12:7");
     assert_eq!(at("nowhere.at.all"), "o.yaml:1:1");
     let key = parsed
         .positions
         .locate_key("cases[0].steps[0].with.merchantPosId");
-    assert_eq!(key.to_string(), "o.yaml:12:62");
+    assert_eq!(key.to_string(), "o.yaml:13:62");
     assert_eq!(parsed.case_locations[0].to_string(), "o.yaml:7:5");
 }
 

@@ -13,21 +13,28 @@ cases:
   - id: onboard
     title: t
     summary: s
+    evidence: evidenced
     steps:
       - do: create_pos
         with: { merchantBrandId: B, merchantLocationId: '1', merchantPosId: p, name: n }
+        expect: { present: [posId] }
         save: { posId: result.posId }
 ";
 
 /// Lines 1–5 of every payments file.
 const HEADER: &str = "category:\n  id: payments\n  title: Payments\n  summary: s\ncases:\n";
 
-/// Lines 6–9: a case up to its `steps:` key.
-const CASE: &str = "  - id: pay-one\n    title: t\n    summary: s\n    steps:\n";
+/// Lines 6–10: a case up to its `steps:` key.
+const CASE: &str =
+    "  - id: pay-one\n    title: t\n    summary: s\n    evidence: evidenced\n    steps:\n";
 
-/// Lines 10–15: a complete `pay` step; further `with` keys go at 10 spaces, step keys at 8.
+/// Lines 11–16: a `pay` step without its `expect`; further `with` keys go at 10 spaces, step keys
+/// at 8.
 const PAY: &str = "      - do: pay\n        with:\n          posId: \"{{posId}}\"\n          \
                    orderId: o\n          amount: 1\n          currencyCode: DKK\n";
+
+/// Line 17: the expectation that completes [`PAY`].
+const EXPECT: &str = "        expect: { present: [paymentId] }\n";
 
 fn load(files: &[(&str, &str)]) -> Vec<String> {
     let files: Vec<(String, String)> = (files.iter())
@@ -59,12 +66,12 @@ fn assert_problems(problems: &[String], expected: &[(&str, &str)]) {
 
 #[test]
 fn a_valid_catalogue_has_no_problems() {
-    assert_problems(&payments(&format!("{CASE}{PAY}")), &[]);
+    assert_problems(&payments(&format!("{CASE}{PAY}{EXPECT}")), &[]);
 }
 
 #[test]
 fn duplicate_category_id_points_at_the_second() {
-    let text = format!("{HEADER}{CASE}{PAY}");
+    let text = format!("{HEADER}{CASE}{PAY}{EXPECT}");
     let problems = load(&[("a.yaml", ONBOARDING), ("b.yaml", &text), ("c.yaml", &text)]);
     let gist = "duplicate category id `payments`; first defined at b.yaml:2:7";
     assert_problems(&problems, &[("c.yaml:2:7", gist)]);
@@ -72,14 +79,14 @@ fn duplicate_category_id_points_at_the_second() {
 
 #[test]
 fn duplicate_case_id_names_the_first_line() {
-    let problems = payments(&format!("{CASE}{PAY}{CASE}{PAY}"));
+    let problems = payments(&format!("{CASE}{PAY}{EXPECT}{CASE}{PAY}{EXPECT}"));
     let gist = "duplicate case id `pay-one` in category `payments`; first defined at line 6";
-    assert_problems(&problems, &[("b.yaml:16:9", gist)]);
+    assert_problems(&problems, &[("b.yaml:18:9", gist)]);
 }
 
 #[test]
 fn ids_must_be_kebab_case() {
-    let text = format!("{HEADER}{CASE}{PAY}")
+    let text = format!("{HEADER}{CASE}{PAY}{EXPECT}")
         .replace("id: payments", "id: Payments")
         .replace("id: pay-one", "id: pay--one");
     let problems = load(&[("a.yaml", ONBOARDING), ("b.yaml", &text)]);
@@ -106,49 +113,99 @@ fn cases_and_steps_must_not_be_empty() {
         &[("b.yaml:5:8", "category `payments` has no cases")],
     );
     let problems = payments(&CASE.replace("steps:\n", "steps: []\n"));
-    assert_problems(&problems, &[("b.yaml:9:12", "case `pay-one` has no steps")]);
+    assert_problems(
+        &problems,
+        &[("b.yaml:10:12", "case `pay-one` has no steps")],
+    );
 }
 
 #[test]
 fn the_catalogue_needs_a_mandatory_category() {
     let problems = load(&[(
         "b.yaml",
-        &format!("{HEADER}{CASE}{PAY}").replace("{{posId}}", "p"),
+        &format!("{HEADER}{CASE}{PAY}{EXPECT}").replace("{{posId}}", "p"),
     )]);
     let gist = "the catalogue needs a mandatory category (onboarding) that creates the PoS";
     assert_problems(&problems, &[("b.yaml:1:1", gist)]);
 }
 
 #[test]
+fn a_case_needs_a_summary() {
+    let case = CASE.replace("summary: s", "summary: ' '");
+    let problems = payments(&format!("{case}{PAY}{EXPECT}"));
+    let gist = "case `pay-one` has no summary; say in one line what it proves";
+    assert_problems(&problems, &[("b.yaml:8:14", gist)]);
+}
+
+#[test]
+fn a_case_needs_an_evidence_tag() {
+    let case = CASE.replace("    evidence: evidenced\n", "");
+    let problems = payments(&format!("{case}{PAY}{EXPECT}"));
+    let gist = "missing required field `evidence` in `cases[0]`";
+    assert_problems(&problems, &[("b.yaml:6:5", gist)]);
+}
+
+#[test]
+fn a_step_needs_an_expectation() {
+    let gist = "the `pay` step expects nothing, so a misbehaviour could never fail it; give it an \
+                `expect` with `result`, `present`, `calls` or `seeded_payment`";
+    let problems = payments(&format!("{CASE}{PAY}"));
+    assert_problems(&problems, &[("b.yaml:11:9", gist)]);
+    let problems = payments(&format!("{CASE}{PAY}        expect: {{ calls: {{}} }}\n"));
+    assert_problems(&problems, &[("b.yaml:17:9", gist)]);
+}
+
+#[test]
+fn profiles_must_be_listed_once_each() {
+    let case = |profiles: &str| {
+        let tag = format!("    evidence: inferred\n    profiles: {profiles}\n");
+        CASE.replace("    evidence: evidenced\n", &tag)
+    };
+    let problems = payments(&format!("{}{PAY}{EXPECT}", case("[]")));
+    let gist = "`profiles` lists no profile, so no run would judge the case; list some of \
+                mobilepay, strict or omit it for all";
+    assert_problems(&problems, &[("b.yaml:10:15", gist)]);
+    let problems = payments(&format!(
+        "{}{PAY}{EXPECT}",
+        case("[strict, mobilepay, strict]")
+    ));
+    assert_problems(&problems, &[("b.yaml:10:35", "duplicate profile `strict`")]);
+    assert_problems(
+        &payments(&format!("{}{PAY}{EXPECT}", case("[strict]"))),
+        &[],
+    );
+}
+
+#[test]
 fn unknown_parameter_points_at_its_key() {
-    let problems = payments(&format!("{CASE}{PAY}          colour: red\n"));
+    let problems = payments(&format!("{CASE}{PAY}          colour: red\n{EXPECT}"));
     let gist = "unknown parameter `colour` for `pay`; accepted: posId, orderId, amount, currencyCode, \
                 restrictions,";
-    assert_problems(&problems, &[("b.yaml:16:11", gist)]);
+    assert_problems(&problems, &[("b.yaml:17:11", gist)]);
 }
 
 #[test]
 fn missing_parameters_point_at_the_operation() {
-    let step = "      - do: capture\n        with: { paymentId: x }\n";
-    let problems = payments(&format!("{CASE}{PAY}{step}"));
+    let step = "      - do: capture\n        with: { paymentId: x }\n        expect: { present: [status] }\n";
+    let problems = payments(&format!("{CASE}{PAY}{EXPECT}{step}"));
     let gist = "`capture` is missing required parameters `amount`";
-    assert_problems(&problems, &[("b.yaml:16:13", gist)]);
+    assert_problems(&problems, &[("b.yaml:18:13", gist)]);
 }
 
 #[test]
 fn templates_need_a_variable_saved_earlier() {
     let label = "          merchantPaymentLabel: \"{{paymentId}} {{nope}}\"\n";
     let save = "        save: { paymentId: result.paymentId }\n";
-    let problems = payments(&format!("{CASE}{PAY}{label}{PAY}{save}"));
+    let problems = payments(&format!("{CASE}{PAY}{label}{EXPECT}{PAY}{EXPECT}{save}"));
     assert_problems(
         &problems,
         &[
             (
-                "b.yaml:16:33",
+                "b.yaml:17:33",
                 "template variable `{{paymentId}}` is only saved by a later step",
             ),
             (
-                "b.yaml:16:33",
+                "b.yaml:17:33",
                 "unknown template variable `{{nope}}`; available here: posId, unique",
             ),
         ],
@@ -157,26 +214,26 @@ fn templates_need_a_variable_saved_earlier() {
 
 #[test]
 fn variables_follow_catalogue_order_not_file_order() {
-    let text = format!("{HEADER}{CASE}{PAY}");
+    let text = format!("{HEADER}{CASE}{PAY}{EXPECT}");
     assert_problems(&load(&[("a.yaml", &text), ("z.yaml", ONBOARDING)]), &[]);
 }
 
 #[test]
 fn malformed_templates_are_reported() {
     let label = "          merchantPaymentLabel: [\"{{posId\", \"x}}\", \"{{ 1x }}\"]\n";
-    let problems = payments(&format!("{CASE}{PAY}{label}"));
+    let problems = payments(&format!("{CASE}{PAY}{label}{EXPECT}"));
     assert_problems(
         &problems,
         &[
             (
-                "b.yaml:16:34",
+                "b.yaml:17:34",
                 "malformed template in `{{posId`: `{{` without a closing `}}`",
             ),
             (
-                "b.yaml:16:45",
+                "b.yaml:17:45",
                 "malformed template in `x}}`: `}}` without an opening `{{`",
             ),
-            ("b.yaml:16:52", "`{{ 1x }}` does not name a variable"),
+            ("b.yaml:17:52", "`{{ 1x }}` does not name a variable"),
         ],
     );
 }
@@ -186,22 +243,22 @@ fn templates_are_not_expanded_in_expectations() {
     let expect = "        expect:\n          result: { status: \"{{posId}}\" }\n";
     let problems = payments(&format!("{CASE}{PAY}{expect}"));
     let gist = "templates are only expanded in `with`; `expect.result` would compare `{{posId}}`";
-    assert_problems(&problems, &[("b.yaml:17:29", gist)]);
+    assert_problems(&problems, &[("b.yaml:18:29", gist)]);
 }
 
 #[test]
 fn save_sources_must_exist() {
     let save =
         "        save: { a: result.nope, b: params.zzz, c: result.paymentId, d: params.posId }\n";
-    let problems = payments(&format!("{CASE}{PAY}{save}"));
+    let problems = payments(&format!("{CASE}{PAY}{EXPECT}{save}"));
     assert_problems(
         &problems,
         &[
             (
-                "b.yaml:16:20",
+                "b.yaml:18:20",
                 "cannot save `result.nope`: write `result.<field>` with a result field of `pay` (paymentId, status, partialCapturePossible)",
             ),
-            ("b.yaml:16:36", "cannot save `params.zzz`"),
+            ("b.yaml:18:36", "cannot save `params.zzz`"),
         ],
     );
 }
@@ -215,12 +272,12 @@ fn expectations_name_result_fields_and_endpoints() {
         &problems,
         &[
             (
-                "b.yaml:17:21",
+                "b.yaml:18:21",
                 "`pay` has no result field `colour`; it has: paymentId, status",
             ),
-            ("b.yaml:18:32", "`pay` has no result field `refundId`"),
+            ("b.yaml:19:32", "`pay` has no result field `refundId`"),
             (
-                "b.yaml:19:20",
+                "b.yaml:20:20",
                 "unknown endpoint `POST /payment`; write `METHOD /template` as in the OpenAPI document, e.g. `POST /payments`, `GET /payments/{paymentid}`, `POST /payments/{paymentid}/cancel`; did you mean `POST /payments`?",
             ),
         ],
@@ -232,7 +289,7 @@ fn seeded_payment_needs_a_seed() {
     let expect = "        expect:\n          seeded_payment: CancelledByClient\n";
     let problems = payments(&format!("{CASE}{PAY}{expect}"));
     let gist = "`expect.seeded_payment` needs a `backend.seed` in the case";
-    assert_problems(&problems, &[("b.yaml:17:11", gist)]);
+    assert_problems(&problems, &[("b.yaml:18:11", gist)]);
 }
 
 #[test]
@@ -241,33 +298,33 @@ fn backend_script_must_be_coherent() {
                    active_payment: Reserved\n      faults:\n        - on: POST /payment\n          \
                    replies: []\n        - on: POST /payment\n          replies: [err500]\n";
     let case = CASE.replace("    steps:\n", &format!("{backend}    steps:\n"));
-    let problems = payments(&format!("{case}{PAY}"));
+    let problems = payments(&format!("{case}{PAY}{EXPECT}"));
     assert_problems(
         &problems,
         &[
             (
-                "b.yaml:11:18",
+                "b.yaml:12:18",
                 "`customer.payment` must list at least one payment status",
             ),
             (
-                "b.yaml:13:25",
+                "b.yaml:14:25",
                 "the seeded payment must be active (Prepared, Initiated, Paired or IssuedToUser), not `Reserved`",
             ),
-            ("b.yaml:15:15", "unknown endpoint `POST /payment`"),
-            ("b.yaml:16:20", "a fault needs at least one reply"),
+            ("b.yaml:16:15", "unknown endpoint `POST /payment`"),
+            ("b.yaml:17:20", "a fault needs at least one reply"),
             (
-                "b.yaml:17:15",
-                "duplicate fault for `POST /payment` (first at line 15)",
+                "b.yaml:18:15",
+                "duplicate fault for `POST /payment` (first at line 16)",
             ),
-            ("b.yaml:17:15", "unknown endpoint `POST /payment`"),
+            ("b.yaml:18:15", "unknown endpoint `POST /payment`"),
         ],
     );
 }
 
 #[test]
 fn every_problem_of_every_file_is_reported_at_once() {
-    let good = format!("{CASE}{PAY}").replace("pay-one", "pay-two");
-    let typo = format!("{CASE}{PAY}").replace("    title: t", "    tittle: t");
+    let good = format!("{CASE}{PAY}{EXPECT}").replace("pay-one", "pay-two");
+    let typo = format!("{CASE}{PAY}{EXPECT}").replace("    title: t", "    tittle: t");
     let payy = good
         .replace("pay-two", "pay-three")
         .replace("do: pay", "do: payy");
@@ -286,11 +343,11 @@ fn every_problem_of_every_file_is_reported_at_once() {
                 "unknown field `tittle`, expected one of `id`, `title`",
             ),
             (
-                "b.yaml:26:9",
-                "duplicate case id `pay-two` in category `payments`; first defined at line 16",
+                "b.yaml:30:9",
+                "duplicate case id `pay-two` in category `payments`; first defined at line 18",
             ),
             (
-                "b.yaml:40:13",
+                "b.yaml:47:13",
                 "unknown operation `payy`; expected one of create_pos, delete_pos",
             ),
             ("c.yaml:4:1", "yaml syntax error: "),

@@ -121,6 +121,8 @@ pub(crate) fn case(backend: BackendScript, steps: Vec<Step>) -> Case {
         id: String::new(),
         title: "Fixture".into(),
         summary: "A fixture case.".into(),
+        evidence: crate::catalogue::model::Evidence::Evidenced,
+        profiles: crate::catalogue::model::Profile::ALL.to_vec(),
         backend,
         steps,
     }
