@@ -99,7 +99,12 @@ pub async fn run(
     progress: &mut dyn Progress,
 ) -> Result<RunOutcome, CommandError> {
     let catalogue = load_catalogue(&config.catalogue)?;
-    let plan = Plan::select(&catalogue, &config.categories, &config.cases)?;
+    let plan = Plan::select(
+        &catalogue,
+        &config.categories,
+        &config.cases,
+        config.profile,
+    )?;
     check_output_dir("--junit", config.junit.as_deref())?;
     check_output_dir("--report", config.report.as_deref())?;
     // The embedded service admits only this run: it gets a fresh operator token of its own.

@@ -138,7 +138,7 @@ pub async fn drive(
         let mut cases = Vec::new();
         for (case, selected) in category.cases.iter().zip(selected) {
             let report = match (&mut run, selected) {
-                (_, false) => skipped(category, case, "not selected"),
+                (_, false) => skipped(category, case, unselected_reason(case, settings.profile)),
                 (Some(runner), true) => runner.run_case(category, case).await,
                 (None, true) => skipped(category, case, "not run"),
             };
@@ -237,6 +237,15 @@ async fn connect(
     Ok((session, adapter))
 }
 
+/// Why a case does not run: outside the profile, or not selected.
+fn unselected_reason(case: &LocatedCase, profile: Profile) -> &'static str {
+    if case.case.in_profile(profile) {
+        "not selected"
+    } else {
+        plan::OUTSIDE_PROFILE
+    }
+}
+
 fn skipped(category: &Category, case: &LocatedCase, reason: &str) -> CaseReport {
     CaseReport {
         id: case.case.id.clone(),
@@ -276,7 +285,8 @@ fn assemble(
                 .iter()
                 .zip(selected)
                 .map(|(case, selected)| {
-                    let mut report = skipped(category, case, "not selected");
+                    let mut report =
+                        skipped(category, case, unselected_reason(case, settings.profile));
                     if *selected {
                         if let Some(verdict) = verdict_of(category, case) {
                             report.verdict = verdict;

@@ -1,8 +1,13 @@
-//! Selection: which cases of the catalogue run. Mandatory categories always run in full (they
-//! create the PoS the others use); `--category` adds whole categories and `--case` single
-//! cases; with neither, everything runs. Unknown ids are usage errors that list what exists.
+//! Selection: which cases of the catalogue run. Only the cases of the run's profile can run;
+//! of those, mandatory categories always run in full (they create the PoS the others use);
+//! `--category` adds whole categories and `--case` single cases; with neither, everything runs.
+//! Unknown ids, and a `--case` outside the profile, are usage errors that say what to do.
 
+use crate::catalogue::model::Profile;
 use crate::catalogue::{Catalogue, Category, LocatedCase};
+
+/// The skip reason of a case outside the run's profile (it reads as "not selected" to readers).
+pub const OUTSIDE_PROFILE: &str = "not selected: not in this profile";
 
 /// A selection names a category or case the catalogue does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +28,14 @@ pub enum SelectionError {
         /// An id that exists.
         example: String,
     },
+    /// `--case` names a case the run's profile does not judge.
+    #[error("--case: `{given}` is not judged in the {profile} profile; add --profile strict")]
+    OutsideProfile {
+        /// What was given.
+        given: String,
+        /// The run's profile.
+        profile: &'static str,
+    },
 }
 
 /// For every category in catalogue order, for every case, whether it runs.
@@ -38,6 +51,7 @@ impl Plan {
         catalogue: &Catalogue,
         categories: &[String],
         cases: &[String],
+        profile: Profile,
     ) -> Result<Plan, SelectionError> {
         for given in categories {
             if catalogue.category(given).is_none() {
@@ -57,6 +71,12 @@ impl Plan {
             let found = given
                 .split_once('/')
                 .and_then(|(cat, case)| catalogue.category(cat).and_then(|c| c.case(case)));
+            if found.is_some_and(|c| !c.case.in_profile(profile)) {
+                return Err(SelectionError::OutsideProfile {
+                    given: given.clone(),
+                    profile: profile.as_str(),
+                });
+            }
             if found.is_none() {
                 let example = catalogue
                     .categories
@@ -85,7 +105,9 @@ impl Plan {
                     .cases
                     .iter()
                     .map(|c| {
-                        whole || cases.contains(&format!("{}/{}", category.header.id, c.case.id))
+                        let named =
+                            cases.contains(&format!("{}/{}", category.header.id, c.case.id));
+                        c.case.in_profile(profile) && (whole || named)
                     })
                     .collect()
             })
@@ -133,7 +155,7 @@ mod tests {
     #[test]
     fn no_filter_selects_everything() -> Result<(), SelectionError> {
         let catalogue = catalogue();
-        let plan = Plan::select(&catalogue, &[], &[])?;
+        let plan = Plan::select(&catalogue, &[], &[], Profile::Strict)?;
         assert!(plan.selected.iter().flatten().all(|s| *s));
         Ok(())
     }
@@ -141,7 +163,12 @@ mod tests {
     #[test]
     fn a_single_case_brings_the_mandatory_category_along() -> Result<(), SelectionError> {
         let catalogue = catalogue();
-        let plan = Plan::select(&catalogue, &[], &["payments/payment-complete".into()])?;
+        let plan = Plan::select(
+            &catalogue,
+            &[],
+            &["payments/payment-complete".into()],
+            Profile::Mobilepay,
+        )?;
         let ids = selected_ids(&catalogue, &plan);
         assert!(ids.contains(&"onboarding/onboard-pos".to_string()));
         assert!(ids.contains(&"payments/payment-complete".to_string()));
@@ -152,22 +179,45 @@ mod tests {
     #[test]
     fn a_category_selects_all_its_cases() -> Result<(), SelectionError> {
         let catalogue = catalogue();
-        let plan = Plan::select(&catalogue, &["payments".into()], &[])?;
+        let plan = Plan::select(&catalogue, &["payments".into()], &[], Profile::Strict)?;
         assert!(plan.selected.iter().flatten().all(|s| *s));
+        Ok(())
+    }
+
+    #[test]
+    fn the_default_profile_leaves_out_the_strict_cases() -> Result<(), SelectionError> {
+        let catalogue = catalogue();
+        let plan = Plan::select(&catalogue, &[], &[], Profile::Mobilepay)?;
+        let ids = selected_ids(&catalogue, &plan);
+        assert!(ids.contains(&"payments/payment-complete".to_string()));
+        assert!(!ids.contains(&"payments/payment-capture-retry".to_string()));
+        let strict = Plan::select(
+            &catalogue,
+            &[],
+            &["payments/payment-capture-retry".into()],
+            Profile::Mobilepay,
+        );
+        let message = strict.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.ends_with("add --profile strict"), "{message}");
         Ok(())
     }
 
     #[test]
     fn unknown_ids_name_the_flag_and_what_exists() {
         let catalogue = catalogue();
-        let category = Plan::select(&catalogue, &["refundz".into()], &[]);
+        let category = Plan::select(&catalogue, &["refundz".into()], &[], Profile::Mobilepay);
         let message = category.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(
             message.starts_with("--category: unknown category `refundz`"),
             "{message}"
         );
         assert!(message.contains("onboarding, payments"), "{message}");
-        let case = Plan::select(&catalogue, &[], &["payment-complete".into()]);
+        let case = Plan::select(
+            &catalogue,
+            &[],
+            &["payment-complete".into()],
+            Profile::Mobilepay,
+        );
         let message = case.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(
             message.starts_with("--case: unknown case `payment-complete`"),

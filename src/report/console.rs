@@ -254,7 +254,8 @@ fn compact(body: &str) -> String {
 
 /// Whether a skip reason only says the case was filtered out.
 fn is_not_selected(reason: &str) -> bool {
-    reason.trim().eq_ignore_ascii_case("not selected")
+    let reason = reason.trim().to_ascii_lowercase();
+    reason == "not selected" || reason.starts_with("not selected:")
 }
 
 /// Milliseconds as seconds, with nonsense (negative, NaN) shown as zero.

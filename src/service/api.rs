@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::catalogue::model::Profile;
 use crate::catalogue::{Catalogue, load};
 use crate::pos::constants::CERT_MERCHANT_VAT_DK;
 use crate::pos::validate;
@@ -159,10 +160,14 @@ fn check_identification(request: &SessionRequest) -> Result<(), String> {
     }
 }
 
-/// Checks the selection against the catalogue: known, unique ids, in catalogue order, and every
-/// case of every mandatory category.
-fn check_selection(catalogue: &Catalogue, cases: &[String]) -> Result<Vec<String>, String> {
-    let all: Vec<(String, bool)> = catalogue
+/// Checks the selection against the catalogue: known, unique ids in the session's profile, in
+/// catalogue order, and every case of every mandatory category that the profile judges.
+fn check_selection(
+    catalogue: &Catalogue,
+    cases: &[String],
+    profile: Profile,
+) -> Result<Vec<String>, String> {
+    let all: Vec<(String, bool, bool)> = catalogue
         .categories
         .iter()
         .flat_map(|category| {
@@ -170,6 +175,7 @@ fn check_selection(catalogue: &Catalogue, cases: &[String]) -> Result<Vec<String
                 (
                     format!("{}/{}", category.header.id, case.case.id),
                     category.header.mandatory,
+                    case.case.in_profile(profile),
                 )
             })
         })
@@ -178,16 +184,23 @@ fn check_selection(catalogue: &Catalogue, cases: &[String]) -> Result<Vec<String
         return Err("select at least one case".into());
     }
     for (index, id) in cases.iter().enumerate() {
-        if !all.iter().any(|(known, _)| known == id) {
-            return Err(format!("case {id} is not in the catalogue"));
+        match all.iter().find(|(known, _, _)| known == id) {
+            None => return Err(format!("case {id} is not in the catalogue")),
+            Some((_, _, false)) => {
+                return Err(format!(
+                    "case {id} is not judged in the {} profile",
+                    profile.as_str()
+                ));
+            }
+            Some(_) => {}
         }
         if cases[..index].contains(id) {
             return Err(format!("case {id} is selected twice"));
         }
     }
-    if let Some((missing, _)) = all
+    if let Some((missing, _, _)) = all
         .iter()
-        .find(|(id, mandatory)| *mandatory && !cases.contains(id))
+        .find(|(id, mandatory, in_profile)| *mandatory && *in_profile && !cases.contains(id))
     {
         return Err(format!(
             "case {missing} belongs to a mandatory category and must be selected"
@@ -195,7 +208,7 @@ fn check_selection(catalogue: &Catalogue, cases: &[String]) -> Result<Vec<String
     }
     Ok(all
         .into_iter()
-        .map(|(id, _)| id)
+        .map(|(id, _, _)| id)
         .filter(|id| cases.contains(id))
         .collect())
 }
@@ -227,7 +240,7 @@ pub async fn create(
         Ok(chosen) => chosen,
         Err(refusal) => return refusal.into_response(),
     };
-    let selected = match check_selection(&catalogue, &request.cases) {
+    let selected = match check_selection(&catalogue, &request.cases, request.profile) {
         Ok(selected) => selected,
         Err(message) => return bad_request(message),
     };

@@ -1,7 +1,7 @@
 //! Issuing a session's certificate (the website's Approval step). It is issued only when every
 //! selected case has its one final verdict and that verdict is a pass, and only for the
-//! categories that have at least one case and all of whose cases were selected and passed; the
-//! mandatory category must be among them. It states what was proven: client, adapter, catalogue,
+//! categories that have at least one case in the session's profile and all of whose cases in
+//! that profile were selected and passed; the mandatory category must be among them. It states what was proven: client, adapter, catalogue,
 //! time scale, merchant, mpcert version, categories with their case counts.
 
 use crate::report::{Certificate, CertifiedCategory, Verdict};
@@ -33,6 +33,7 @@ pub fn issue(
         let ids: Vec<String> = category
             .cases
             .iter()
+            .filter(|c| c.case.in_profile(identity.profile))
             .map(|c| format!("{}/{}", category.header.id, c.case.id))
             .collect();
         let certified = !ids.is_empty() && ids.iter().all(|id| passed(id));

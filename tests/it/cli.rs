@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use crate::support::{builtin_case_count, junit_cases, mpcert, read};
+use crate::support::{
+    builtin_case_count, default_profile_case_count, is_skipped, junit_cases, mpcert, read,
+};
 
 fn copy_builtin_cases(to: &Path) {
     let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
@@ -64,7 +66,7 @@ fn the_main_command_passes_and_writes_one_suite_per_category() {
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert_eq!(
         stdout.lines().filter(|l| l.starts_with("PASS ")).count(),
-        builtin_case_count(),
+        default_profile_case_count(),
         "{stdout}"
     );
     let xml = read(&junit);
@@ -77,9 +79,18 @@ fn the_main_command_passes_and_writes_one_suite_per_category() {
     assert_eq!(suites, vec!["onboarding", "payments"]);
     let cases = junit_cases(&xml);
     assert_eq!(cases.len(), builtin_case_count());
+    let (skipped, run): (Vec<_>, Vec<_>) = cases.iter().partition(|c| is_skipped(c));
+    assert_eq!(
+        run.len(),
+        default_profile_case_count(),
+        "the strict cases are skipped"
+    );
+    assert_eq!(
+        skipped.len(),
+        builtin_case_count() - default_profile_case_count()
+    );
     assert!(
-        cases
-            .iter()
+        run.iter()
             .all(|c| c.children.iter().all(|(tag, _)| tag == "system-out"))
     );
 }
@@ -101,13 +112,15 @@ fn an_unreachable_target_exits_3_and_still_writes_junit() {
     assert!(stdout.contains("unreachable"), "{stdout}");
     let cases = junit_cases(&read(&junit));
     assert_eq!(cases.len(), builtin_case_count());
-    for case in &cases {
+    for case in cases.iter().filter(|c| !is_skipped(c)) {
         assert!(
             case.children.iter().any(|(tag, _)| tag == "error"),
             "{} should be an <error>",
             case.name
         );
     }
+    let errors = cases.iter().filter(|c| !is_skipped(c)).count();
+    assert_eq!(errors, default_profile_case_count());
 }
 
 /// Finding 3: `--client-name "Acme POS"` with the default reference client printed a
@@ -236,6 +249,7 @@ fn an_interrupted_run_still_writes_its_junit_and_exits_3() {
         cases
             .iter()
             .skip(1)
+            .filter(|c| !is_skipped(c))
             .all(|c| c.children.iter().any(|(tag, _)| tag == "error")),
         "every case after the interruption is an <error>"
     );

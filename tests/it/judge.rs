@@ -4,7 +4,10 @@
 //! client passes everything.
 
 use mpcert::app::RunOutcome;
+use mpcert::catalogue::model::Profile;
 use mpcert::client::reference::Conduct;
+use mpcert::config::RunConfig;
+use mpcert::driver::plan::OUTSIDE_PROFILE;
 use mpcert::pos::PaymentStatus;
 use mpcert::report::Verdict;
 
@@ -15,7 +18,7 @@ use crate::support::{case, config, junit_cases, read, rules, run};
 async fn assert_caught(conduct: Conduct, target: &str, rule: &str) -> RunOutcome {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let junit = dir.path().join("junit.xml");
-    let outcome = run(config(conduct, Some(junit.clone()))).await;
+    let outcome = run(strict(config(conduct, Some(junit.clone())))).await;
     let targeted = case(&outcome.report, target);
     assert_eq!(
         rules(targeted).first().map(String::as_str),
@@ -42,24 +45,48 @@ async fn assert_caught(conduct: Conduct, target: &str, rule: &str) -> RunOutcome
     outcome
 }
 
+/// The run in the strict profile, which judges every case of the catalogue.
+fn strict(mut config: RunConfig) -> RunConfig {
+    config.profile = Profile::Strict;
+    config
+}
+
 #[tokio::test]
-async fn the_correct_client_passes_every_case() {
-    let outcome = run(config(Conduct::default(), None)).await;
-    let verdicts: Vec<(String, &Verdict)> = outcome
-        .report
-        .categories
-        .iter()
-        .flat_map(|c| {
-            c.cases
-                .iter()
-                .map(move |k| (format!("{}/{}", c.id, k.id), &k.verdict))
-        })
-        .collect();
-    assert!(verdicts.len() >= 7);
-    for (id, verdict) in &verdicts {
-        assert_eq!(*verdict, &Verdict::Passed, "{id}");
+async fn the_correct_client_passes_every_case_in_both_profiles() {
+    for profile in Profile::ALL {
+        let mut config = config(Conduct::default(), None);
+        config.profile = profile;
+        let outcome = run(config).await;
+        let verdicts: Vec<(String, &Verdict)> = outcome
+            .report
+            .categories
+            .iter()
+            .flat_map(|c| {
+                c.cases
+                    .iter()
+                    .map(move |k| (format!("{}/{}", c.id, k.id), &k.verdict))
+            })
+            .collect();
+        assert!(verdicts.len() >= 7);
+        let mut passed = 0;
+        for (id, verdict) in &verdicts {
+            match verdict {
+                Verdict::Passed => passed += 1,
+                Verdict::Skipped { reason } if profile == Profile::Mobilepay => {
+                    assert_eq!(reason, OUTSIDE_PROFILE, "{id}");
+                }
+                other => panic!("{id} in the {} profile: {other:?}", profile.as_str()),
+            }
+        }
+        assert!(
+            passed >= 7,
+            "{passed} passed in the {} profile",
+            profile.as_str()
+        );
+        assert_eq!(outcome.exit_code(), 0);
+        let certified = outcome.report.certificate.map(|c| c.profile);
+        assert_eq!(certified, Some(profile));
     }
-    assert_eq!(outcome.exit_code(), 0);
 }
 
 #[tokio::test]
@@ -127,7 +154,7 @@ async fn not_cleaning_up_after_409_fails_the_cleanup_case_only() {
         "active-payment-cleaned-up",
     )
     .await;
-    let outcome = run(config(conduct, None)).await;
+    let outcome = run(strict(config(conduct, None))).await;
     for category in &outcome.report.categories {
         for case in &category.cases {
             if case.id != "payment-cleanup-active" {

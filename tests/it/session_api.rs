@@ -153,6 +153,19 @@ async fn bad_session_requests_are_refused_with_reasons() {
         "{body}"
     );
 
+    let mut strict_case = cases.clone();
+    strict_case.push("payments/payment-capture-retry".into());
+    let (status, body) = send(post(session_request("2.1.0", &strict_case))).await;
+    assert_eq!(status, 400);
+    assert!(
+        message(&body).contains("not judged in the mobilepay profile"),
+        "{body}"
+    );
+    let mut strict = session_request("2.1.0", &strict_case);
+    strict["profile"] = json!("strict");
+    let (status, body) = send(post(strict)).await;
+    assert_eq!(status, 201, "{body}");
+
     let mut reference = session_request("3.4.0", &cases);
     reference["adapter"] = json!({ "kind": "reference" });
     let (status, body) = send(post(reference)).await;

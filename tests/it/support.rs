@@ -120,6 +120,21 @@ pub fn builtin_case_count() -> usize {
     catalogue.categories.iter().map(|c| c.cases.len()).sum()
 }
 
+/// How many cases of the built-in catalogue the default profile judges.
+pub fn default_profile_case_count() -> usize {
+    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    let profile = mpcert::catalogue::model::Profile::Mobilepay;
+    (catalogue.categories.iter())
+        .flat_map(|c| &c.cases)
+        .filter(|c| c.case.in_profile(profile))
+        .count()
+}
+
+/// Whether a JUnit testcase is skipped.
+pub fn is_skipped(case: &JunitCase) -> bool {
+    case.children.iter().any(|(tag, _)| tag == "skipped")
+}
+
 /// Checks that the generated document at `relative` (below the project) is `generated`; with
 /// `MPCERT_BLESS` set, writes it first. `command` is what regenerates it.
 pub fn assert_generated(relative: &str, generated: &str, command: &str) {

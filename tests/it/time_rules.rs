@@ -49,7 +49,9 @@ async fn a_reservation_expires_after_seven_virtual_days() {
     let service = service(scale).await;
     let http = reqwest::Client::new();
     let case = "payments/payment-no-partial-capture";
-    let session = open(&http, &service, &session_request(&cases(&[case]), None)).await;
+    let mut request = session_request(&cases(&[case]), None);
+    request["profile"] = json!("strict");
+    let session = open(&http, &service, &request).await;
     let pos = Pos::header(&service, &session, DK).await;
     let (status, created) = pos.create_pos("till-1", CERT_STORE_ID, None).await;
     assert_eq!(status, 200, "{created}");
