@@ -14,6 +14,10 @@ pub const FILES: &[(&str, &str)] = &[
         "cases/payments.yaml",
         include_str!("../../cases/payments.yaml"),
     ),
+    (
+        "cases/refunds.yaml",
+        include_str!("../../cases/refunds.yaml"),
+    ),
 ];
 
 /// Loads and validates the built-in catalogue.
@@ -40,7 +44,7 @@ mod tests {
             .iter()
             .map(|c| c.header.id.as_str())
             .collect();
-        assert_eq!(ids, ["onboarding", "payments"]);
+        assert_eq!(ids, ["onboarding", "payments", "refunds"]);
         let onboarding = &catalogue.categories[0];
         assert!(onboarding.header.mandatory);
         assert_eq!(onboarding.file, "cases/onboarding.yaml");

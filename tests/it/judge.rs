@@ -95,12 +95,18 @@ async fn a_fresh_idempotency_key_on_retry_fails_onboarding() {
         fresh_key_on_retry: true,
         ..Conduct::default()
     };
-    assert_caught(
+    let outcome = assert_caught(
         conduct,
         "onboarding/onboard-pos",
         "idempotency-key-reused-on-retry",
     )
     .await;
+    let refund = rules(case(&outcome.report, "refunds/refund-complete"));
+    assert_eq!(
+        refund.first().map(String::as_str),
+        Some("idempotency-key-reused-on-retry"),
+        "a refund retried under a new key: {refund:?}"
+    );
 }
 
 #[tokio::test]
