@@ -15,6 +15,10 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../cases/payments.yaml"),
     ),
     (
+        "cases/prepared-payments.yaml",
+        include_str!("../../cases/prepared-payments.yaml"),
+    ),
+    (
         "cases/refunds.yaml",
         include_str!("../../cases/refunds.yaml"),
     ),
@@ -44,7 +48,10 @@ mod tests {
             .iter()
             .map(|c| c.header.id.as_str())
             .collect();
-        assert_eq!(ids, ["onboarding", "payments", "refunds"]);
+        assert_eq!(
+            ids,
+            ["onboarding", "payments", "prepared-payments", "refunds"]
+        );
         let onboarding = &catalogue.categories[0];
         assert!(onboarding.header.mandatory);
         assert_eq!(onboarding.file, "cases/onboarding.yaml");

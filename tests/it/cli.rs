@@ -76,7 +76,10 @@ fn the_main_command_passes_and_writes_one_suite_per_category() {
         .filter(|n| n.has_tag_name("testsuite"))
         .filter_map(|n| n.attribute("name"))
         .collect();
-    assert_eq!(suites, vec!["onboarding", "payments", "refunds"]);
+    assert_eq!(
+        suites,
+        vec!["onboarding", "payments", "prepared-payments", "refunds"]
+    );
     let cases = junit_cases(&xml);
     assert_eq!(cases.len(), builtin_case_count());
     let (skipped, run): (Vec<_>, Vec<_>) = cases.iter().partition(|c| is_skipped(c));

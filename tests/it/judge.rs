@@ -101,12 +101,17 @@ async fn a_fresh_idempotency_key_on_retry_fails_onboarding() {
         "idempotency-key-reused-on-retry",
     )
     .await;
-    let refund = rules(case(&outcome.report, "refunds/refund-complete"));
-    assert_eq!(
-        refund.first().map(String::as_str),
-        Some("idempotency-key-reused-on-retry"),
-        "a refund retried under a new key: {refund:?}"
-    );
+    for target in [
+        "refunds/refund-complete",
+        "prepared-payments/prepared-complete",
+    ] {
+        let found = rules(case(&outcome.report, target));
+        assert_eq!(
+            found.first().map(String::as_str),
+            Some("idempotency-key-reused-on-retry"),
+            "{target} retried under a new key: {found:?}"
+        );
+    }
 }
 
 #[tokio::test]
