@@ -1,21 +1,17 @@
-//! A PoS v10 session over HTTP for tests that drive the API themselves: an embedded service on
-//! 127.0.0.1:0, a session running a small uploaded catalogue whose case has a customer who
+//! A PoS v10 session over HTTP for tests that drive the API themselves, built on the PoS client
+//! of `pos_client`: a session running a small uploaded catalogue whose case has a customer who
 //! accepts every payment at once, the session's credentials for the reference client, and raw
-//! PoS calls carrying the mandated headers.
-
-use std::net::{Ipv4Addr, SocketAddr};
+//! PoS calls (by method and path) carrying the mandated headers.
 
 use mpcert::client::Connection;
 use mpcert::secret::Secret;
+use mpcert::service::RunningService;
 use mpcert::service::wire::SessionCreated;
-use mpcert::service::{RunningService, ServiceOptions};
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::pos_client::{Pos, VERSION, open, service};
 use crate::support::FAST;
-
-/// The version the session certifies.
-const VERSION: &str = "2.1.0";
 
 /// The uploaded catalogue: one mandatory case whose customer reserves every payment.
 const CATALOGUE: &str = r#"
@@ -67,26 +63,21 @@ impl Answer {
     }
 }
 
-/// A started service with one session whose case is armed, and an access token for it.
+/// A started service with one session whose case is armed, and a PoS client of it.
 pub struct PosSession {
     /// The running service.
     pub service: RunningService,
     /// What creating the session answered.
     pub created: SessionCreated,
-    http: reqwest::Client,
-    access_token: String,
+    pos: Pos,
 }
 
 impl PosSession {
     /// Starts a service, opens a session of the uploaded catalogue, arms its case and fetches
     /// an access token.
     pub async fn open() -> PosSession {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-        let service = mpcert::service::start(addr, ServiceOptions::new(FAST))
-            .await
-            .unwrap_or_else(|e| panic!("start: {e}"));
+        let service = service(FAST).await;
         let http = reqwest::Client::new();
-        let sessions = format!("{}/certification/v1/sessions", service.url());
         let request = json!({
             "clientName": "Acme POS",
             "clientVersion": VERSION,
@@ -96,41 +87,15 @@ impl PosSession {
             ] } },
             "cases": [CASE],
         });
-        let response = http.post(&sessions).json(&request).send().await;
-        let response = response.unwrap_or_else(|e| panic!("create session: {e}"));
-        assert_eq!(response.status().as_u16(), 201, "session not created");
-        let created: SessionCreated = response
-            .json()
-            .await
+        let opened = open(&http, &service, &request).await;
+        opened.start(&http, CASE).await;
+        let created: SessionCreated = serde_json::from_value(opened.created.clone())
             .unwrap_or_else(|e| panic!("session answer: {e}"));
-        let start = format!("{sessions}/{}/cases/{CASE}/start", created.session_id);
-        let response = http
-            .post(&start)
-            .bearer_auth(&created.session_token)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("start case: {e}"));
-        assert_eq!(response.status().as_u16(), 200, "case not started");
-        let token: Value = http
-            .post(format!("{}{}", service.url(), created.token_path))
-            .basic_auth(&created.client_id, Some(&created.client_secret))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials")
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("token: {e}"))
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("token answer: {e}"));
-        let access_token = token["access_token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no access token in {token}"))
-            .to_string();
+        let pos = Pos::header(&service, &opened, &created.merchant_vat).await;
         PosSession {
             service,
             created,
-            http,
-            access_token,
+            pos,
         }
     }
 
@@ -160,16 +125,7 @@ impl PosSession {
         key: Option<&str>,
         body: Option<&Value>,
     ) -> Answer {
-        let url = format!("{}{}{path}", self.service.url(), self.created.api_base_path);
-        let mut request = self
-            .http
-            .request(method, &url)
-            .bearer_auth(&self.access_token)
-            .header("x-mobilepay-client-system-version", VERSION)
-            .header(
-                "x-mobilepay-merchant-vat-number",
-                &self.created.merchant_vat,
-            );
+        let mut request = self.pos.request(method, path);
         if let Some(key) = key {
             request = request.header("x-mobilepay-idempotency-key", key);
         }
