@@ -171,8 +171,8 @@ mod tests {
     use crate::pos::Endpoint;
     use crate::pos::constants::TEST_USER_LOYALTY_ID;
     use crate::service::emulator::fixtures::{
-        Call, TestResult, VAT, acting_for, armed_session, json_of, new_payment, new_pos, session,
-        set_status, status_of,
+        Call, TestResult, VAT, acting_for, armed_session, customer_waits_at, json_of, new_payment,
+        new_pos, session, set_status, status_of,
     };
 
     const UNKNOWN_POS: &str = "6b1e7c55-2f0a-4f3e-a1d4-0c9b8e7f6a21";
@@ -187,16 +187,6 @@ mod tests {
 
     fn user(phone: &str) -> Result<&'static TestUser, String> {
         TestUser::find(phone).ok_or_else(|| format!("{phone} is no test user"))
-    }
-
-    fn wait_at(session: &mut Session, pos_id: &str, phone: &str) -> TestResult {
-        let customer = check_in_of(user(phone)?, session.clock().virtual_ms());
-        session
-            .world_mut()
-            .customers
-            .waiting
-            .insert(pos_id.to_string(), customer);
-        Ok(())
     }
 
     #[test]
@@ -218,7 +208,7 @@ mod tests {
     fn a_waiting_customer_is_shown_with_loyalty_and_tokens() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        wait_at(&mut session, &pos, "+4520031804")?;
+        customer_waits_at(&mut session, &pos, "+4520031804")?;
         let answer = checkin(&mut session, &pos.to_ascii_uppercase())?;
         assert_eq!(answer["isUserCheckedIn"], json!(true));
         assert_eq!(answer["loyaltyIds"], json!([TEST_USER_LOYALTY_ID]));
@@ -235,7 +225,7 @@ mod tests {
     fn a_check_in_lapses() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        wait_at(&mut session, &pos, "+4520031801")?;
+        customer_waits_at(&mut session, &pos, "+4520031801")?;
         if let Some(waiting) = session.world_mut().customers.waiting.get_mut(&pos) {
             waiting.at_virtual_ms -= CHECK_IN_LIFETIME_MS + 1.0;
         }
@@ -252,7 +242,7 @@ mod tests {
     fn a_payment_takes_the_waiting_customer_at_once() -> TestResult {
         let mut session = session();
         let pos = new_pos(&mut session, "till-1")?;
-        wait_at(&mut session, &pos, "+4520031801")?;
+        customer_waits_at(&mut session, &pos, "+4520031801")?;
         let payment = new_payment(&mut session, &pos, "order-1")?;
         assert_eq!(status_of(&session, &payment)?, PaymentStatus::IssuedToUser);
         assert!(session.world().customers.waiting.is_empty());

@@ -9,6 +9,7 @@ use std::sync::{Arc, LazyLock};
 use crate::catalogue::model::{BackendScript, CustomerScript};
 use crate::catalogue::{Case, Catalogue, Category, CategoryHeader, LocatedCase, Location, Step};
 use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
+use crate::pos::usersim::TestUser;
 use crate::pos::{ApiError, Endpoint, PaymentStatus};
 use crate::report::{AdapterInfo, AdapterKind, CatalogueProvenance};
 use crate::service::arm;
@@ -351,4 +352,16 @@ pub(crate) fn through_pipeline(
         beacons: &beacons,
     };
     process(session, &context, &call.request())
+}
+
+/// Checks in test user `phone` at the PoS, waiting there for a payment.
+pub(crate) fn customer_waits_at(session: &mut Session, pos_id: &str, phone: &str) -> TestResult {
+    let user = TestUser::find(phone).ok_or_else(|| format!("{phone} is no test user"))?;
+    let customer = super::checkin::check_in_of(user, session.clock().virtual_ms());
+    session
+        .world_mut()
+        .customers
+        .waiting
+        .insert(pos_id.to_string(), customer);
+    Ok(())
 }

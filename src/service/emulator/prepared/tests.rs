@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::pos::constants::TEST_USER_LOYALTY_ID;
-use crate::pos::usersim::TestUser;
 use crate::pos::{Endpoint, PaymentStatus};
 use crate::service::emulator::fixtures::{
     Call, TestResult, VAT, acting_for, code, initiate, json_of, new_payment, new_pos, payment_body,
@@ -63,14 +62,7 @@ pub(super) fn query(session: &mut Session, payment_id: &str) -> Result<Value, St
 
 /// Checks in test user 04 at the PoS, waiting for a payment.
 pub(super) fn customer_waits_at(session: &mut Session, pos_id: &str) -> TestResult {
-    let user = TestUser::find("+4520031804").ok_or("test user 04 is documented")?;
-    let customer = checkin::check_in_of(user, session.clock().virtual_ms());
-    session
-        .world_mut()
-        .customers
-        .waiting
-        .insert(pos_id.to_string(), customer);
-    Ok(())
+    crate::service::emulator::fixtures::customer_waits_at(session, pos_id, "+4520031804")
 }
 
 #[test]
