@@ -219,12 +219,8 @@ async fn a_beacon_id_is_unique_across_sessions_until_its_pos_is_deleted() {
 
 #[tokio::test]
 async fn an_expired_session_frees_its_beacons() {
-    let mut options = mpcert::service::ServiceOptions::new(0.01);
-    options.operator_token = Some(mpcert::secret::Secret::new(crate::pos_client::OPERATOR));
-    options.idle_expiry = std::time::Duration::from_millis(100);
-    let service = mpcert::service::start(([127, 0, 0, 1], 0).into(), options)
-        .await
-        .unwrap_or_else(|e| panic!("start: {e}"));
+    let idle = std::time::Duration::from_millis(100);
+    let service = crate::pos_client::service_expiring(0.01, idle).await;
     let http = reqwest::Client::new();
     let mut evictions = service.state().evictions();
     let session = open(&http, &service, &session_request(&cases(&[]), None)).await;

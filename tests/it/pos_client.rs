@@ -24,8 +24,14 @@ pub const VERSION: &str = "2.1.0";
 
 /// Starts a service at `scale` that requires [`OPERATOR`] to create sessions.
 pub async fn service(scale: f64) -> RunningService {
+    service_expiring(scale, mpcert::service::registry::DEFAULT_IDLE_EXPIRY).await
+}
+
+/// Starts a service at `scale` that requires [`OPERATOR`] and forgets sessions idle for `idle`.
+pub async fn service_expiring(scale: f64, idle: std::time::Duration) -> RunningService {
     let mut options = ServiceOptions::new(scale);
     options.operator_token = Some(Secret::new(OPERATOR));
+    options.idle_expiry = idle;
     mpcert::service::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), options)
         .await
         .unwrap_or_else(|e| panic!("start: {e}"))

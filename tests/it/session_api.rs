@@ -3,26 +3,16 @@
 //! earned, it admits only the holders of the right tokens, and it forgets idle sessions and
 //! bounds what one case records.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use mpcert::secret::Secret;
-use mpcert::service::{RunningService, ServiceOptions};
+use mpcert::service::RunningService;
 use serde_json::{Value, json};
 
-const OPERATOR: &str = "operator-token-for-tests";
-
-async fn service_with(options: ServiceOptions) -> RunningService {
-    mpcert::service::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), options)
-        .await
-        .unwrap_or_else(|e| panic!("start: {e}"))
-}
+use crate::pos_client::{OPERATOR, service_expiring};
 
 /// A service at time scale 0.01 that requires [`OPERATOR`] to create sessions.
 async fn service() -> RunningService {
-    let mut options = ServiceOptions::new(0.01);
-    options.operator_token = Some(Secret::new(OPERATOR));
-    service_with(options).await
+    crate::pos_client::service(0.01).await
 }
 
 async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
@@ -36,32 +26,15 @@ fn message(body: &Value) -> &str {
     body["error"].as_str().unwrap_or_default()
 }
 
-fn builtin_digest() -> String {
-    mpcert::catalogue::builtin::load()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .digest
-}
-
 fn onboarding_cases() -> Vec<String> {
-    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
-    let onboarding = catalogue
-        .category("onboarding")
-        .unwrap_or_else(|| panic!("no onboarding"));
-    onboarding
-        .cases
-        .iter()
-        .map(|c| format!("onboarding/{}", c.case.id))
-        .collect()
+    crate::pos_client::cases(&[])
 }
 
+/// A session request of client version `version` for `cases`.
 fn session_request(version: &str, cases: &[String]) -> Value {
-    json!({
-        "clientName": "Acme POS",
-        "clientVersion": version,
-        "adapter": { "kind": "exec", "commandDigest": "ab".repeat(32) },
-        "catalogue": { "builtin": { "digest": builtin_digest() } },
-        "cases": cases,
-    })
+    let mut request = crate::pos_client::session_request(cases, None);
+    request["clientVersion"] = json!(version);
+    request
 }
 
 /// A session opened with the operator token: its URL, its token and the creation answer.
@@ -422,10 +395,7 @@ fn stores(
 /// Finding 7: sessions, tokens and recordings were never evicted.
 #[tokio::test]
 async fn idle_sessions_expire_with_their_tokens() {
-    let mut options = ServiceOptions::new(0.01);
-    options.operator_token = Some(Secret::new(OPERATOR));
-    options.idle_expiry = Duration::from_millis(100);
-    let service = service_with(options).await;
+    let service = service_expiring(0.01, Duration::from_millis(100)).await;
     let http = reqwest::Client::new();
     let mut evictions = service.state().evictions();
     let session = open(
