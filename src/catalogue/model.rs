@@ -257,12 +257,84 @@ pub struct Expectations {
     /// Result fields that must be present (any value).
     #[serde(default)]
     pub present: Vec<String>,
-    /// Exact number of calls per endpoint (`METHOD /template`) during the step.
+    /// How often each endpoint (`METHOD /template`) is called during the step.
     #[serde(default)]
-    pub calls: BTreeMap<String, u32>,
+    pub calls: BTreeMap<String, CallCount>,
     /// The state the seeded payment must be in after the step.
     #[serde(default)]
     pub seeded_payment: Option<PaymentStatus>,
+}
+
+/// How often an endpoint must be called during a step: an exact number (`3`), or bounds
+/// (`{ at_least: 1 }`, `{ at_most: 4 }`, `{ at_least: 2, at_most: 6 }`) where a correct client
+/// may call it a varying number of times (polls, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CallCount {
+    /// Exactly this many calls.
+    Exactly(u32),
+    /// Between the bounds, both inclusive; a missing bound does not limit.
+    Bounded {
+        /// The fewest calls allowed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_least: Option<u32>,
+        /// The most calls allowed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at_most: Option<u32>,
+    },
+}
+
+impl CallCount {
+    /// Whether `actual` calls satisfy the count.
+    pub fn admits(self, actual: u32) -> bool {
+        match self {
+            CallCount::Exactly(n) => actual == n,
+            CallCount::Bounded { at_least, at_most } => {
+                at_least.is_none_or(|low| actual >= low)
+                    && at_most.is_none_or(|high| actual <= high)
+            }
+        }
+    }
+
+    /// Why the count cannot be met by any client, if it cannot.
+    pub fn problem(self) -> Option<&'static str> {
+        match self {
+            CallCount::Exactly(_) => None,
+            CallCount::Bounded {
+                at_least: None,
+                at_most: None,
+            } => Some("give `at_least`, `at_most` or both"),
+            CallCount::Bounded {
+                at_least: Some(low),
+                at_most: Some(high),
+            } if low > high => Some("`at_least` is larger than `at_most`"),
+            CallCount::Bounded { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for CallCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            CallCount::Exactly(n) => write!(f, "{n}"),
+            CallCount::Bounded {
+                at_least: Some(low),
+                at_most: Some(high),
+            } => write!(f, "{low} to {high}"),
+            CallCount::Bounded {
+                at_least: Some(low),
+                at_most: None,
+            } => write!(f, "at least {low}"),
+            CallCount::Bounded {
+                at_least: None,
+                at_most: Some(high),
+            } => write!(f, "at most {high}"),
+            CallCount::Bounded {
+                at_least: None,
+                at_most: None,
+            } => write!(f, "any number of"),
+        }
+    }
 }
 
 impl Case {

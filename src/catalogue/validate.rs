@@ -356,6 +356,16 @@ fn step(file: &ParsedFile, base: &str, step: &Step, has_seed: bool, out: &mut Ve
         let path = format!("{base}.expect.calls.{label}");
         out.push(at_key(file, &path, unknown_endpoint(label)));
     }
+    for (label, count) in &expect.calls {
+        if let Some(problem) = count.problem() {
+            let path = format!("{base}.expect.calls.{label}");
+            out.push(at(
+                file,
+                &path,
+                format!("call count of `{label}`: {problem}"),
+            ));
+        }
+    }
     if expect.seeded_payment.is_some() && !has_seed {
         let message = "`expect.seeded_payment` needs a `backend.seed` in the case".to_string();
         out.push(at_key(

@@ -124,7 +124,7 @@ fn check_calls(evidence: &CaseEvidence<'_>, step: &Step, report: &StepReport) ->
         .filter_map(|(label, expected)| {
             let canonical = Endpoint::parse(label).map_or(label.clone(), |e| e.to_string());
             let actual = counts.get(canonical.as_str()).copied().unwrap_or(0);
-            (actual != *expected).then(|| {
+            (!expected.admits(actual)).then(|| {
                 step_finding(
                     STEP_CALLS,
                     report,
@@ -141,6 +141,7 @@ mod tests {
 
     use super::*;
     use crate::catalogue::Operation;
+    use crate::catalogue::model::CallCount;
     use crate::judge::StepObservation;
     use crate::judge::fixtures::{Evidence, call, ok, report, rules_of, step};
     use crate::pos::PaymentStatus;
@@ -184,7 +185,9 @@ mod tests {
     #[test]
     fn a_step_that_did_not_run_is_not_judged() {
         let mut pay = step(Operation::Pay);
-        pay.expect.calls.insert("POST /payments".to_string(), 1);
+        pay.expect
+            .calls
+            .insert("POST /payments".to_string(), CallCount::Exactly(1));
         pay.expect.present = vec!["paymentId".to_string()];
         let evidence = Evidence::of(Vec::new()).with_steps(
             vec![pay],
@@ -263,11 +266,16 @@ mod tests {
     #[test]
     fn calls_are_counted_per_endpoint_within_the_step() {
         let mut pay = step(Operation::Pay);
-        pay.expect.calls.insert("POST /payments".to_string(), 2);
         pay.expect
             .calls
-            .insert("POST /payments/{paymentid}/cancel".to_string(), 1);
-        pay.expect.calls.insert("GET /payments".to_string(), 1);
+            .insert("POST /payments".to_string(), CallCount::Exactly(2));
+        pay.expect.calls.insert(
+            "POST /payments/{paymentid}/cancel".to_string(),
+            CallCount::Exactly(1),
+        );
+        pay.expect
+            .calls
+            .insert("GET /payments".to_string(), CallCount::Exactly(1));
         let evidence = Evidence::of(vec![
             call(1, Endpoint::InitiatePayment),
             call(2, Endpoint::QueryPaymentIds).query("posId=pos-1"),
@@ -288,13 +296,49 @@ mod tests {
     }
 
     #[test]
+    fn call_bounds_admit_a_range_and_name_it_when_missed() {
+        let polls = |count: CallCount, polled: u64| {
+            let mut pay = step(Operation::Pay);
+            pay.expect
+                .calls
+                .insert("GET /payments/{paymentid}".to_string(), count);
+            let exchanges = (1..=polled)
+                .map(|seq| call(seq, Endpoint::QueryPayment).id("pay-1"))
+                .collect();
+            let evidence = Evidence::of(exchanges)
+                .with_steps(vec![pay], vec![report(0, Operation::Pay, ok(json!({})))]);
+            check_steps(&evidence.get())
+        };
+        let at_least_three = CallCount::Bounded {
+            at_least: Some(3),
+            at_most: None,
+        };
+        let at_most_four = CallCount::Bounded {
+            at_least: None,
+            at_most: Some(4),
+        };
+        assert_eq!(polls(at_least_three, 3), Vec::new());
+        assert_eq!(polls(at_most_four, 4), Vec::new());
+        let too_few = polls(at_least_three, 2);
+        assert_eq!(rules_of(&too_few), vec![STEP_CALLS]);
+        assert_eq!(
+            too_few[0].message,
+            "expected at least 3 call(s) to GET /payments/{paymentid}, saw 2"
+        );
+        assert_eq!(rules_of(&polls(at_most_four, 5)), vec![STEP_CALLS]);
+    }
+
+    #[test]
     fn a_wrong_call_count_names_the_endpoint() {
         let mut cancel = step(Operation::Cancel);
+        cancel.expect.calls.insert(
+            "POST /payments/{paymentid}/cancel".to_string(),
+            CallCount::Exactly(3),
+        );
         cancel
             .expect
             .calls
-            .insert("POST /payments/{paymentid}/cancel".to_string(), 3);
-        cancel.expect.calls.insert("POST /payments".to_string(), 0);
+            .insert("POST /payments".to_string(), CallCount::Exactly(0));
         let evidence = Evidence::of(vec![
             call(1, Endpoint::CancelPayment).id("pay-1").step(1),
             call(2, Endpoint::CancelPayment).id("pay-1").step(1),
@@ -319,7 +363,9 @@ mod tests {
     #[test]
     fn calls_are_counted_for_a_failed_step_too() {
         let mut pay = step(Operation::Pay);
-        pay.expect.calls.insert("POST /payments".to_string(), 3);
+        pay.expect
+            .calls
+            .insert("POST /payments".to_string(), CallCount::Exactly(3));
         let evidence = Evidence::of(vec![call(1, Endpoint::InitiatePayment)]).with_steps(
             vec![pay],
             vec![report(

@@ -110,6 +110,7 @@ mod tests {
     use super::fixtures::{Evidence, call, off_api, ok, report, rules_of, step};
     use super::*;
     use crate::catalogue::Operation;
+    use crate::catalogue::model::CallCount;
     use crate::pos::{Endpoint, ErrorCode};
     use crate::report::StepOutcome;
 
@@ -171,7 +172,9 @@ mod tests {
     #[test]
     fn a_clean_case_passes() {
         let mut pay = step(Operation::Pay);
-        pay.expect.calls.insert("POST /payments".to_string(), 1);
+        pay.expect
+            .calls
+            .insert("POST /payments".to_string(), CallCount::Exactly(1));
         let evidence = Evidence::of(vec![
             call(1, Endpoint::InitiatePayment)
                 .key("key-1")

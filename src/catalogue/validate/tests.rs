@@ -285,6 +285,26 @@ fn expectations_name_result_fields_and_endpoints() {
 }
 
 #[test]
+fn call_bounds_must_be_satisfiable() {
+    let expect = "        expect:\n          calls:\n            GET /payments: { at_least: 1 }\n            \
+                  POST /payments: { at_least: 3, at_most: 1 }\n            POST /refunds: {}\n";
+    let problems = payments(&format!("{CASE}{PAY}{expect}"));
+    assert_problems(
+        &problems,
+        &[
+            (
+                "b.yaml:20:29",
+                "call count of `POST /payments`: `at_least` is larger than `at_most`",
+            ),
+            (
+                "b.yaml:21:28",
+                "call count of `POST /refunds`: give `at_least`, `at_most` or both",
+            ),
+        ],
+    );
+}
+
+#[test]
 fn seeded_payment_needs_a_seed() {
     let expect = "        expect:\n          seeded_payment: CancelledByClient\n";
     let problems = payments(&format!("{CASE}{PAY}{expect}"));
