@@ -2,7 +2,7 @@
 //! kebab-case and unique, a mandatory category exists, every case has a summary and a non-empty
 //! set of distinct profiles, every step expects something, every step names only parameters its
 //! operation accepts and all it requires, `{{name}}` templates (expanded in `with` only) refer to
-//! `unique` or to a value an earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
+//! a built-in variable or to a value an earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
 //! and the backend script is coherent. It is pure and reports every problem at once, each at the
 //! position of the offending key or value.
 
@@ -13,8 +13,9 @@ use super::load::{ParsedFile, catalogue_order, join};
 use super::model::{Case, Profile, Step};
 use crate::pos::Endpoint;
 
-/// The built-in template variable: a value unique to the run.
-pub const UNIQUE: &str = "unique";
+/// The built-in template variables: `unique`, a value unique to the run, and `uuid`, a fresh
+/// GUID. Neither can be saved over.
+pub const BUILTIN_VARIABLES: [&str; 2] = ["unique", "uuid"];
 
 /// Every problem of the catalogue made of `files`.
 pub fn validate(files: &[ParsedFile]) -> Vec<Problem> {
@@ -301,10 +302,11 @@ fn step(file: &ParsedFile, base: &str, step: &Step, has_seed: bool, out: &mut Ve
     };
     for (variable, source) in &step.save {
         let path = format!("{base}.save.{variable}");
-        if !is_variable_name(variable) || variable == UNIQUE {
+        if !is_variable_name(variable) || BUILTIN_VARIABLES.contains(&variable.as_str()) {
             let message = format!(
                 "cannot save as `{variable}`: a variable name is letters, digits and `_`, not \
-                 starting with a digit, and not `{UNIQUE}`"
+                 starting with a digit, and not a built-in one ({})",
+                BUILTIN_VARIABLES.map(|v| format!("`{v}`")).join(", ")
             );
             out.push(at_key(file, &path, message));
         }
@@ -433,7 +435,7 @@ fn templates(files: &[ParsedFile], complete: bool, out: &mut Vec<Problem>) {
         .flat_map(|s| s.save.keys())
         .map(String::as_str)
         .collect();
-    let mut known: BTreeSet<&str> = BTreeSet::from([UNIQUE]);
+    let mut known: BTreeSet<&str> = BTreeSet::from(BUILTIN_VARIABLES);
     for file in catalogue_order(files)
         .into_iter()
         .filter_map(|i| files.get(i))

@@ -1,10 +1,13 @@
-//! Step parameter templating: `{{unique}}` becomes a fresh unique token and `{{name}}` the value
+//! Step parameter templating: `{{unique}}` becomes a fresh unique token, `{{uuid}}` a fresh GUID
+//! (for ids the API wants as GUIDs, such as a beacon id) and `{{name}}` the value
 //! an earlier step saved under `name`. A string that is exactly one `{{name}}` takes the saved
 //! value with its JSON type; otherwise values are spliced into the text.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+
+use crate::catalogue::validate::BUILTIN_VARIABLES;
 
 /// Saved values by name.
 pub type Variables = BTreeMap<String, Value>;
@@ -32,7 +35,7 @@ pub fn resolve(value: &Value, vars: &Variables) -> Result<Value, MissingVariable
     }
 }
 
-/// The variable names `value` refers to (`unique` excluded), in order of appearance.
+/// The variable names `value` refers to (built-in ones excluded), in order of appearance.
 pub fn references(value: &Value) -> Vec<String> {
     match value {
         Value::String(text) => {
@@ -43,7 +46,7 @@ pub fn references(value: &Value) -> Vec<String> {
                     break;
                 };
                 let name = rest[start + 2..start + end].trim();
-                if name != "unique" {
+                if !BUILTIN_VARIABLES.contains(&name) {
                     names.push(name.to_string());
                 }
                 rest = &rest[start + end + 2..];
@@ -57,9 +60,13 @@ pub fn references(value: &Value) -> Vec<String> {
 }
 
 fn lookup(name: &str, vars: &Variables) -> Result<Value, MissingVariable> {
-    if name == "unique" {
-        let token = uuid::Uuid::new_v4().simple().to_string();
-        return Ok(Value::String(token[..12].to_string()));
+    match name {
+        "unique" => {
+            let token = uuid::Uuid::new_v4().simple().to_string();
+            return Ok(Value::String(token[..12].to_string()));
+        }
+        "uuid" => return Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+        _ => {}
     }
     vars.get(name)
         .cloned()
@@ -120,8 +127,19 @@ mod tests {
     }
 
     #[test]
+    fn uuid_is_a_fresh_guid() -> Result<(), MissingVariable> {
+        let vars = Variables::new();
+        let a = resolve(&json!("{{uuid}}"), &vars)?;
+        let b = resolve(&json!("{{uuid}}"), &vars)?;
+        assert_ne!(a, b);
+        let text = a.as_str().unwrap_or_default();
+        assert!(crate::pos::validate::is_guid(text), "{text}");
+        Ok(())
+    }
+
+    #[test]
     fn references_are_found_in_nested_values() {
-        let value = json!({"a": "{{posId}}-{{unique}}", "b": ["x {{ orderId }}"]});
+        let value = json!({"a": "{{posId}}-{{unique}}", "b": ["x {{ orderId }} {{uuid}}"]});
         assert_eq!(
             references(&value),
             vec!["posId".to_string(), "orderId".to_string()]
