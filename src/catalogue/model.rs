@@ -102,10 +102,40 @@ pub struct CustomerScript {
     /// The statuses that successive polls of a payment started in this case reach; the last one
     /// repeats. The customer moves the payment through the real state machine, so a client's own
     /// action (a cancel) takes precedence over the script.
-    pub payment: Vec<PaymentStatus>,
+    pub payment: Vec<ScriptedStatus>,
     /// Whether a reserved payment allows partial capture.
     #[serde(default)]
     pub partial_capture_possible: bool,
+}
+
+/// One entry of a customer script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ScriptedStatus {
+    /// The poll moves the payment on to this status.
+    Reach(PaymentStatus),
+    /// The poll answers this status while the payment stays where it is: an unexpected but
+    /// valid status, as MobilePay's certification answered `Paired` for an initiated payment
+    /// (domain §7 B18). Written `{ shown: Paired }`.
+    Shown {
+        /// The status the answer shows.
+        shown: PaymentStatus,
+    },
+}
+
+impl From<PaymentStatus> for ScriptedStatus {
+    fn from(status: PaymentStatus) -> Self {
+        ScriptedStatus::Reach(status)
+    }
+}
+
+impl std::fmt::Display for ScriptedStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScriptedStatus::Reach(status) => write!(f, "{status}"),
+            ScriptedStatus::Shown { shown } => write!(f, "{shown} (shown only)"),
+        }
+    }
 }
 
 /// A precondition the backend sets up before the case starts.

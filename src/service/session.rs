@@ -9,10 +9,10 @@ use super::clock::Clock;
 use super::pacing::PollPacer;
 use super::world::World;
 use crate::catalogue::model::Profile;
-use crate::catalogue::model::{CustomerScript, FaultReply};
+use crate::catalogue::model::{CustomerScript, FaultReply, ScriptedStatus};
 use crate::catalogue::{Case, Catalogue};
 use crate::judge::StepObservation;
-use crate::pos::{Endpoint, PaymentStatus};
+use crate::pos::Endpoint;
 use crate::report::{AdapterInfo, CatalogueProvenance, StepReport, Verdict};
 
 /// A session call the lifecycle does not allow.
@@ -188,7 +188,7 @@ impl Session {
 
     /// What a payment created now inherits from the armed case: the customer's script, whether
     /// it allows partial capture, and the case it belongs to.
-    pub fn armed_customer(&self) -> (Option<Vec<PaymentStatus>>, bool, Option<String>) {
+    pub fn armed_customer(&self) -> (Option<Vec<ScriptedStatus>>, bool, Option<String>) {
         match &self.armed {
             Some(armed) => (
                 armed.customer.as_ref().map(|c| c.payment.clone()),

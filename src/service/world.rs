@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::catalogue::model::ScriptedStatus;
 use crate::judge::PaymentObservation;
 use crate::pos::constants::RESERVATION_LIFETIME_SECS;
 use crate::pos::dto::{
@@ -164,7 +165,7 @@ pub struct Payment {
     /// Whether a reservation allows partial capture.
     pub partial_capture_possible: bool,
     /// The simulated customer's script, for payments started during a scripted case.
-    pub customer: Option<Vec<PaymentStatus>>,
+    pub customer: Option<Vec<ScriptedStatus>>,
     /// How many times the client has polled this payment.
     pub polls: usize,
     /// The case during which the payment was created (`None` for seeded payments).

@@ -93,13 +93,17 @@ pub fn pair_waiting_customer(world: &mut World, payment_id: &str, now: f64) {
 }
 
 /// Lets the armed case's scripted customer act on a poll of a payment (or of its PoS's
-/// check-in), and keeps who checked in when it did.
-pub fn let_scripted_customer_act(world: &mut World, payment_id: &str, now: f64) {
-    let Some(payment) = world.payments.get_mut(payment_id) else {
-        return;
-    };
-    if !customer::advance_on_poll(payment) {
-        return;
+/// check-in), and keeps who checked in when it did. Returns the status the poll's answer shows
+/// instead of the payment's own, if the script has one for it.
+pub fn let_scripted_customer_act(
+    world: &mut World,
+    payment_id: &str,
+    now: f64,
+) -> Option<PaymentStatus> {
+    let payment = world.payments.get_mut(payment_id)?;
+    let effect = customer::advance_on_poll(payment);
+    if !effect.checked_in {
+        return effect.shown;
     }
     if let Some(customer) = scripted_check_in(now) {
         world
@@ -108,6 +112,7 @@ pub fn let_scripted_customer_act(world: &mut World, payment_id: &str, now: f64) 
             .entry(payment_id.to_string())
             .or_insert(customer);
     }
+    None
 }
 
 /// What a payment's answer says about its customer: the one it went to, or, for a payment put
@@ -148,7 +153,8 @@ pub fn get(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>)
         .active_payment_on(&pos_id)
         .map(|p| p.id.clone());
     if let Some(payment_id) = active {
-        let_scripted_customer_act(session.world_mut(), &payment_id, now);
+        // A check-in poll shows nothing of the payment, so a shown-only status goes unseen.
+        let _ = let_scripted_customer_act(session.world_mut(), &payment_id, now);
     }
     let customer = checked_in_at(session.world(), &pos_id, now);
     let response = GetCheckInResponse {

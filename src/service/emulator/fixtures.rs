@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use std::sync::{Arc, LazyLock};
 
-use crate::catalogue::model::{BackendScript, CustomerScript};
+use crate::catalogue::model::{BackendScript, CustomerScript, ScriptedStatus};
 use crate::catalogue::{Case, Catalogue, Category, CategoryHeader, LocatedCase, Location, Step};
 use crate::pos::constants::{CERT_MERCHANT_VAT_DK, CERT_STORE_ID};
 use crate::pos::usersim::TestUser;
@@ -137,7 +137,7 @@ pub(crate) fn armed_session(
 ) -> Result<Session, String> {
     let backend = BackendScript {
         customer: Some(CustomerScript {
-            payment: statuses,
+            payment: statuses.into_iter().map(ScriptedStatus::from).collect(),
             partial_capture_possible: partial,
         }),
         ..BackendScript::default()

@@ -94,7 +94,7 @@ pub fn query(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_
     .id
     .clone();
     let now = clock.virtual_ms();
-    checkin::let_scripted_customer_act(session.world_mut(), &id, now);
+    let shown = checkin::let_scripted_customer_act(session.world_mut(), &id, now);
     let payment = session
         .world_mut()
         .payments
@@ -114,7 +114,7 @@ pub fn query(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_
         restrictions: payment.restrictions,
         merchant_payment_label: payment.merchant_payment_label.clone(),
         planned_capture_delay: payment.planned_capture_delay,
-        status: payment.status,
+        status: shown.unwrap_or(payment.status),
         customer_token: customer.as_ref().map(|c| c.customer_token.clone()),
         customer_receipt_token: customer.as_ref().map(|c| c.customer_receipt_token.clone()),
         loyalty_ids: customer.map(|c| c.loyalty_ids),

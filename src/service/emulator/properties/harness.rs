@@ -17,7 +17,7 @@ use super::ops::{Op, Scenario};
 use super::requests::{
     Answer, UNKNOWN_BEACON, amount_of, headers, pick, remember, render, share_of, with_other_order,
 };
-use crate::catalogue::model::{BackendScript, CustomerScript, FaultReply};
+use crate::catalogue::model::{BackendScript, CustomerScript, FaultReply, ScriptedStatus};
 use crate::pos::usersim::{TEST_USERS, UserSimulation};
 use crate::pos::{ApiError, Endpoint, ErrorCode};
 use crate::service::arm;
@@ -66,7 +66,7 @@ impl Harness {
                 .customer
                 .clone()
                 .map(|(payment, partial_capture_possible)| CustomerScript {
-                    payment,
+                    payment: payment.into_iter().map(ScriptedStatus::from).collect(),
                     partial_capture_possible,
                 }),
             ..BackendScript::default()

@@ -265,7 +265,7 @@ fn a_simulated_user_still_acts_while_a_scripted_customer_drives() -> TestResult 
     let beacon = beacon_of(&scripted, &pos)?;
     let payment = new_payment(&mut scripted, &pos, "order-1")?;
     let now = scripted.clock().virtual_ms();
-    checkin::let_scripted_customer_act(scripted.world_mut(), &payment, now);
+    let _ = checkin::let_scripted_customer_act(scripted.world_mut(), &payment, now);
     assert_eq!(
         accept_as(&mut scripted, &beacon, CREDIT_USER),
         Err(Refusal::NotIssuedToUser)
