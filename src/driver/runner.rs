@@ -125,15 +125,11 @@ impl Runner<'_> {
                 outcome: StepOutcome::NotRun,
                 duration_ms: 0.0,
             };
-            if broken.is_some()
-                || matches!(
-                    reports.last(),
-                    Some(StepReport {
-                        outcome: StepOutcome::Failed { .. },
-                        ..
-                    })
-                )
-            {
+            // Once a step failed, no later step runs: they build on what it should have done.
+            let failed_earlier = reports
+                .iter()
+                .any(|r: &StepReport| matches!(r.outcome, StepOutcome::Failed { .. }));
+            if broken.is_some() || failed_earlier {
                 reports.push(report);
                 continue;
             }

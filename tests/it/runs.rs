@@ -7,11 +7,11 @@ use mpcert::client::reference::Conduct;
 use mpcert::config::Target;
 use mpcert::report::json;
 use mpcert::report::{
-    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, Verdict,
+    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, StepOutcome, Verdict,
 };
 use mpcert::service::ServiceOptions;
 
-use crate::support::{case, config, read, run};
+use crate::support::{case, config, read, rules, run};
 
 #[tokio::test]
 async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
@@ -228,4 +228,67 @@ async fn a_custom_catalogue_is_uploaded_and_named_in_the_report_and_certificate(
         mpcert::report::console::totals(&outcome.report)
             .contains(&format!("custom catalogue {}", catalogue.digest))
     );
+}
+
+/// A case whose first step the service refuses (a payment in a currency the Danish store does not
+/// take), followed by steps that use the id it should have saved.
+const FAILING_FIRST_STEP: &str = r#"
+category:
+  id: payments
+  title: Payments
+  summary: s
+cases:
+  - id: wrong-currency
+    title: t
+    summary: s
+    evidence: inferred
+    steps:
+      - do: pay
+        with:
+          posId: "{{posId}}"
+          orderId: "order-{{unique}}"
+          amount: 10.00
+          currencyCode: EUR
+        expect: { result: { status: Reserved } }
+        save: { paymentId: result.paymentId }
+      - do: capture
+        with: { paymentId: "{{paymentId}}", amount: 10.00 }
+        expect: { result: { status: Captured } }
+      - do: refund
+        with: { paymentId: "{{paymentId}}", amount: 10.00, currencyCode: EUR, refundOrderId: r-1 }
+        expect: { present: [refundId] }
+"#;
+
+#[tokio::test]
+async fn a_failed_step_fails_its_case_and_no_later_step_runs() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let onboarding = mpcert::catalogue::builtin::FILES
+        .iter()
+        .find(|(name, _)| name.ends_with("onboarding.yaml"))
+        .map_or_else(|| panic!("no onboarding file"), |(_, text)| *text);
+    std::fs::write(dir.path().join("onboarding.yaml"), onboarding)
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    std::fs::write(dir.path().join("payments.yaml"), FAILING_FIRST_STEP)
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut config = config(Conduct::default(), None);
+    config.catalogue = mpcert::config::CatalogueSource::Dir(dir.path().to_path_buf());
+    let outcome = run(config).await;
+    assert_eq!(outcome.exit_code(), 1);
+    let failed = case(&outcome.report, "payments/wrong-currency");
+    assert!(
+        matches!(failed.verdict, Verdict::Failed { .. }),
+        "a failed step fails the case, whatever later steps needed: {:?}",
+        failed.verdict
+    );
+    assert!(
+        rules(failed).contains(&"step-succeeded".to_string()),
+        "{:?}",
+        rules(failed)
+    );
+    let outcomes: Vec<&StepOutcome> = failed.steps.iter().map(|s| &s.outcome).collect();
+    assert!(
+        matches!(outcomes[0], StepOutcome::Failed { .. }),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[1..], [&StepOutcome::NotRun, &StepOutcome::NotRun]);
 }
