@@ -15,8 +15,16 @@ pub const FILES: &[(&str, &str)] = &[
         include_str!("../../cases/payments.yaml"),
     ),
     (
+        "cases/payments-with-restrictions.yaml",
+        include_str!("../../cases/payments-with-restrictions.yaml"),
+    ),
+    (
         "cases/prepared-payments.yaml",
         include_str!("../../cases/prepared-payments.yaml"),
+    ),
+    (
+        "cases/prepared-payments-with-restrictions.yaml",
+        include_str!("../../cases/prepared-payments-with-restrictions.yaml"),
     ),
     (
         "cases/refunds.yaml",
@@ -50,7 +58,15 @@ mod tests {
             .collect();
         assert_eq!(
             ids,
-            ["onboarding", "payments", "prepared-payments", "refunds"]
+            [
+                "onboarding",
+                "payments",
+                "payments-with-restrictions",
+                "prepared-payments",
+                "prepared-payments-with-restrictions",
+                "refunds"
+            ],
+            "the six sections in the certification website's order"
         );
         let onboarding = &catalogue.categories[0];
         assert!(onboarding.header.mandatory);

@@ -22,8 +22,8 @@ use tree::{Pos, Value};
 pub const CANONICAL_ORDER: [&str; 6] = [
     "onboarding",
     "payments",
-    "prepared-payments",
     "payments-with-restrictions",
+    "prepared-payments",
     "prepared-payments-with-restrictions",
     "refunds",
 ];

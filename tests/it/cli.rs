@@ -78,7 +78,14 @@ fn the_main_command_passes_and_writes_one_suite_per_category() {
         .collect();
     assert_eq!(
         suites,
-        vec!["onboarding", "payments", "prepared-payments", "refunds"]
+        vec![
+            "onboarding",
+            "payments",
+            "payments-with-restrictions",
+            "prepared-payments",
+            "prepared-payments-with-restrictions",
+            "refunds"
+        ]
     );
     let cases = junit_cases(&xml);
     assert_eq!(cases.len(), builtin_case_count());
