@@ -368,7 +368,7 @@ async fn the_reference_client_prepares_and_readies_end_to_end() {
         .count();
     assert_eq!(
         readies,
-        1 + 0 + 0 + 1 + 3,
+        [1, 0, 0, 1, 3].iter().sum::<usize>(),
         "one ready in each case that gets to it (not after the customer or the cashier \
          cancelled), three with retries"
     );
