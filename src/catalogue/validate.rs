@@ -2,8 +2,9 @@
 //! kebab-case and unique, a mandatory category exists, every case has a summary and a non-empty
 //! set of distinct profiles, every step expects something, every step names only parameters its
 //! operation accepts and all it requires, `{{name}}` templates (expanded in `with` only) refer to
-//! `unique` or to a value an earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
-//! and the backend script is coherent. It is pure and reports every problem at once, each at the
+//! a built-in variable (`unique`, `currency`) or to a value an earlier step saved, `save` sources
+//! exist and do not redefine a built-in variable, expectations name real result fields and
+//! endpoints, and the backend script is coherent. It is pure and reports every problem at once, each at the
 //! position of the offending key or value.
 
 use std::collections::{BTreeSet, HashMap};
@@ -13,8 +14,15 @@ use super::load::{ParsedFile, catalogue_order, join};
 use super::model::{Case, Profile, Step};
 use crate::pos::Endpoint;
 
-/// The built-in template variable: a value unique to the run.
+/// The built-in template variable of a value unique to each use.
 pub const UNIQUE: &str = "unique";
+
+/// The built-in template variable of the currency the session's merchant accepts (`DKK` for the
+/// Danish certification merchant, `EUR` for the Finnish one).
+pub const CURRENCY: &str = "currency";
+
+/// The template variables every step may use without an earlier step saving them.
+pub const BUILTIN_VARIABLES: [&str; 2] = [CURRENCY, UNIQUE];
 
 /// Every problem of the catalogue made of `files`.
 pub fn validate(files: &[ParsedFile]) -> Vec<Problem> {
@@ -301,10 +309,11 @@ fn step(file: &ParsedFile, base: &str, step: &Step, has_seed: bool, out: &mut Ve
     };
     for (variable, source) in &step.save {
         let path = format!("{base}.save.{variable}");
-        if !is_variable_name(variable) || variable == UNIQUE {
+        if !is_variable_name(variable) || BUILTIN_VARIABLES.contains(&variable.as_str()) {
             let message = format!(
                 "cannot save as `{variable}`: a variable name is letters, digits and `_`, not \
-                 starting with a digit, and not `{UNIQUE}`"
+                 starting with a digit, and not a built-in one ({})",
+                BUILTIN_VARIABLES.join(", ")
             );
             out.push(at_key(file, &path, message));
         }
@@ -423,7 +432,7 @@ fn templates(files: &[ParsedFile], complete: bool, out: &mut Vec<Problem>) {
         .flat_map(|s| s.save.keys())
         .map(String::as_str)
         .collect();
-    let mut known: BTreeSet<&str> = BTreeSet::from([UNIQUE]);
+    let mut known: BTreeSet<&str> = BTreeSet::from(BUILTIN_VARIABLES);
     for file in catalogue_order(files)
         .into_iter()
         .filter_map(|i| files.get(i))

@@ -17,9 +17,11 @@ use tokio::sync::watch;
 use crate::catalogue::model::Profile;
 use crate::catalogue::{Catalogue, Category, LocatedCase};
 use crate::client::{Adapter, ClientSpec, Connection};
+use crate::pos::dto::CurrencyCode;
 use crate::report::model::REPORT_SCHEMA_VERSION;
 use crate::report::{CaseReport, CatalogueProvenance, CategoryReport, RunMeta, RunReport, Verdict};
 use crate::secret::Secret;
+use crate::service::merchants;
 use crate::service::wire::{CatalogueChoice, CatalogueFile, SessionRequest};
 
 use plan::Plan;
@@ -97,18 +99,18 @@ pub async fn drive(
     let request = session_request(catalogue, plan, &settings);
     let connected = connect(&settings, &request).await;
     let mut provenance = provenance_of(catalogue, &settings);
-    if let Ok((session, _)) = &connected {
+    if let Ok((session, _, _)) = &connected {
         // A standalone service runs at its own time scale; report and pace by that one, and
         // name the catalogue as the service holds it.
         settings.time_scale = session.created.time_scale;
         provenance = session.created.catalogue.clone();
     }
     let mut run = match connected {
-        Ok((session, adapter)) => Some(Runner {
+        Ok((session, adapter, currency)) => Some(Runner {
             session,
             adapter,
             settings: &settings,
-            vars: Variables::new(),
+            vars: Variables::new(currency),
             stop: None,
         }),
         Err(reason) => {
@@ -208,10 +210,12 @@ fn provenance_of(catalogue: &Catalogue, settings: &DriveSettings) -> CataloguePr
     }
 }
 
+/// Opens the session and connects the client under test to it; also returns the currency of
+/// the merchant the session certifies as, which `{{currency}}` stands for.
 async fn connect(
     settings: &DriveSettings,
     request: &SessionRequest,
-) -> Result<(RemoteSession, Adapter), String> {
+) -> Result<(RemoteSession, Adapter, CurrencyCode), String> {
     let session = RemoteSession::open(
         &settings.service_url,
         settings.service_token.as_ref(),
@@ -220,6 +224,14 @@ async fn connect(
     .await
     .map_err(|e| e.to_string())?;
     let created = &session.created;
+    let currency = merchants::by_vat(&created.merchant_vat)
+        .map(|merchant| merchant.currency)
+        .ok_or_else(|| {
+            format!(
+                "the certification service certifies as `{}`, which is not a certification merchant",
+                created.merchant_vat
+            )
+        })?;
     let connection = Connection {
         api_base_url: format!("{}{}", settings.service_url, created.api_base_path),
         auth_url: format!(
@@ -234,7 +246,7 @@ async fn connect(
         time_scale: created.time_scale,
     };
     let adapter = Adapter::connect(&settings.client, connection).map_err(|e| e.to_string())?;
-    Ok((session, adapter))
+    Ok((session, adapter, currency))
 }
 
 /// Why a case does not run: outside the profile, or not selected.
