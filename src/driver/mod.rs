@@ -53,6 +53,8 @@ pub struct DriveSettings {
     pub client_name: String,
     /// Its declared version.
     pub client_version: String,
+    /// The certification merchant to certify as (VAT number).
+    pub merchant_vat: String,
     /// The certification service's base URL.
     pub service_url: String,
     /// The token that lets this run create a session on the service, if it needs one.
@@ -101,8 +103,9 @@ pub async fn drive(
     let mut provenance = provenance_of(catalogue, &settings);
     if let Ok((session, _, _)) = &connected {
         // A standalone service runs at its own time scale; report and pace by that one, and
-        // name the catalogue as the service holds it.
+        // name the catalogue and the merchant as the service holds them.
         settings.time_scale = session.created.time_scale;
+        settings.merchant_vat = session.created.merchant_vat.clone();
         provenance = session.created.catalogue.clone();
     }
     let mut run = match connected {
@@ -196,8 +199,7 @@ fn session_request(catalogue: &Catalogue, plan: &Plan, settings: &DriveSettings)
             .selected_cases(catalogue)
             .map(|(category, case)| case_id(category, case))
             .collect(),
-        // The service's default, the Danish certification merchant (a later flag chooses).
-        merchant_vat: None,
+        merchant_vat: Some(settings.merchant_vat.clone()),
     }
 }
 
@@ -323,6 +325,7 @@ fn meta(
         client_name: settings.client_name.clone(),
         client_version: settings.client_version.clone(),
         client: settings.client.describe(),
+        merchant_vat: settings.merchant_vat.clone(),
         target: settings.target_label.clone(),
         catalogue: catalogue.clone(),
         started_at: started_at.to_string(),

@@ -155,7 +155,10 @@ mod tests {
         let finnish = Variables::new(CurrencyCode::Eur);
         assert_eq!(resolve(&json!("{{currency}}"), &danish)?, json!("DKK"));
         assert_eq!(resolve(&json!("{{ currency }}"), &finnish)?, json!("EUR"));
-        assert_eq!(resolve(&json!("in {{currency}}"), &finnish)?, json!("in EUR"));
+        assert_eq!(
+            resolve(&json!("in {{currency}}"), &finnish)?,
+            json!("in EUR")
+        );
         assert!(finnish.defines("currency") && !finnish.defines("posId"));
         Ok(())
     }

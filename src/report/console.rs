@@ -48,11 +48,12 @@ pub fn header(meta: &RunMeta, verbosity: Verbosity) -> String {
         return String::new();
     }
     clean(&format!(
-        "mpcert {} — {} {} via {} against {}, {}, {} profile\n",
+        "mpcert {} — {} {} via {} as merchant {} against {}, {}, {} profile\n",
         meta.tool_version,
         meta.client_name,
         meta.client_version,
         meta.client,
+        meta.merchant_vat,
         meta.target,
         meta.catalogue,
         meta.profile.as_str()
@@ -112,9 +113,10 @@ pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
                 .collect();
             let json = serde_json::to_string(c).unwrap_or_default();
             clean(&format!(
-                "certified: {} {} for {} ({} profile); certificate: {json}\n",
+                "certified: {} {} as merchant {} for {} ({} profile); certificate: {json}\n",
                 c.client_name,
                 c.certified_version,
+                c.merchant_vat,
                 categories.join(", "),
                 c.profile.as_str(),
             ))
@@ -291,7 +293,7 @@ mod tests {
         let text = render(&sample(), Verbosity::Normal);
         let lines: Vec<&str> = text.lines().collect();
         let expected = [
-            "mpcert 0.1.0 — Till 2.0 via reference against embedded, built-in catalogue of mpcert 0.1.0 (abc), mobilepay profile",
+            "mpcert 0.1.0 — Till 2.0 via reference as merchant DK90000028 against embedded, built-in catalogue of mpcert 0.1.0 (abc), mobilepay profile",
             "PASS  onboarding/onboard-pos  Onboard a PoS  (0.12s)",
             "FAIL  payments/capture  Capture 1.5 DKK <&\"x\">  (2.50s)",
             "      [idempotency-key-reused] step 2 (capture): the key was reused",

@@ -228,6 +228,7 @@ pub(super) mod tests {
             client_name: "Till".into(),
             client_version: "2.0".into(),
             client: "reference".into(),
+            merchant_vat: "DK90000028".into(),
             target: "embedded".into(),
             catalogue: crate::report::CatalogueProvenance::builtin("abc"),
             started_at: "2024-05-01T12:00:00.123Z".into(),

@@ -108,6 +108,7 @@ fn write_suite(
         ("mpcert.client_name", meta.client_name.clone()),
         ("mpcert.client_version", meta.client_version.clone()),
         ("mpcert.client", meta.client.clone()),
+        ("mpcert.merchant_vat", meta.merchant_vat.clone()),
         ("mpcert.target", meta.target.clone()),
         ("mpcert.catalogue", meta.catalogue.to_string()),
         ("mpcert.catalogue_digest", meta.catalogue.digest.clone()),
@@ -303,13 +304,21 @@ mod tests {
                 .map(|p| attr(*p, "value"))
         };
         for name in
-            "tool_version client_name client_version client target catalogue_digest started_at"
+            "tool_version client_name client_version client merchant_vat target catalogue_digest started_at"
                 .split(' ')
         {
             assert!(property(name).is_some(), "missing property {name}");
         }
-        let flags = ["time_scale", "category_title", "mandatory"].map(property);
-        assert_eq!(flags, [Some("0.5"), Some("payments title"), Some("false")]);
+        let flags = ["time_scale", "category_title", "mandatory", "merchant_vat"].map(property);
+        assert_eq!(
+            flags,
+            [
+                Some("0.5"),
+                Some("payments title"),
+                Some("false"),
+                Some("DK90000028")
+            ]
+        );
         Ok(())
     }
 

@@ -229,3 +229,43 @@ async fn a_custom_catalogue_is_uploaded_and_named_in_the_report_and_certificate(
             .contains(&format!("custom catalogue {}", catalogue.digest))
     );
 }
+
+#[tokio::test]
+async fn the_finnish_merchant_is_certified_with_every_payment_in_euro() {
+    let mut config = config(Conduct::default(), None);
+    config.merchant_vat = "FI90000040".into();
+    let outcome = run(config).await;
+    let report = &outcome.report;
+    let cases: Vec<_> = report.categories.iter().flat_map(|c| &c.cases).collect();
+    let passed = cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Passed)
+        .count();
+    assert_eq!(passed, crate::support::default_profile_case_count());
+    assert_eq!(outcome.exit_code(), 0);
+    assert_eq!(report.meta.merchant_vat, "FI90000040");
+    let Some(certificate) = &report.certificate else {
+        panic!("every case passed");
+    };
+    assert_eq!(certificate.merchant_vat, "FI90000040");
+    let exchanges: Vec<_> = cases.iter().flat_map(|c| &c.exchanges).collect();
+    let currencies = |endpoint: &str| -> Vec<String> {
+        (exchanges.iter())
+            .filter(|e| e.endpoint.as_deref() == Some(endpoint))
+            .flat_map(|e| [e.request_json(), e.response_json()])
+            .flatten()
+            .filter_map(|body| body["currencyCode"].as_str().map(str::to_string))
+            .collect()
+    };
+    for endpoint in [
+        "POST /payments",
+        "POST /payments/{paymentid}/ready",
+        "GET /payments/{paymentid}",
+        "POST /refunds",
+        "GET /refunds/{refundid}",
+    ] {
+        let seen = currencies(endpoint);
+        assert!(!seen.is_empty(), "no currency on {endpoint}");
+        assert!(seen.iter().all(|c| c == "EUR"), "{endpoint}: {seen:?}");
+    }
+}

@@ -24,6 +24,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         client: ClientSpec::Reference(conduct),
         client_version: "2.1.0".into(),
         client_name: REFERENCE_CLIENT_NAME.into(),
+        merchant_vat: "DK90000028".into(),
         target: Target::Embedded,
         service_token: None,
         time_scale: FAST,
