@@ -19,7 +19,9 @@ use crate::catalogue::{Catalogue, Category, LocatedCase};
 use crate::client::{Adapter, ClientSpec, Connection};
 use crate::pos::dto::CurrencyCode;
 use crate::report::model::REPORT_SCHEMA_VERSION;
-use crate::report::{CaseReport, CatalogueProvenance, CategoryReport, RunMeta, RunReport, Verdict};
+use crate::report::{
+    CaseReport, CatalogueProvenance, CategoryReport, RunMeta, RunReport, Selection, Verdict,
+};
 use crate::secret::Secret;
 use crate::service::merchants;
 use crate::service::wire::{CatalogueChoice, CatalogueFile, SessionRequest};
@@ -92,21 +94,19 @@ pub async fn drive(
 ) -> RunReport {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    progress.started(&meta(
-        &settings,
-        &provenance_of(catalogue, &settings),
-        &started_at,
-        started,
-    ));
     let request = session_request(catalogue, plan, &settings);
+    let mut scope = Scope {
+        catalogue: provenance_of(catalogue, &settings),
+        selection: Selection::of(catalogue, settings.profile, &request.cases),
+    };
+    progress.started(&meta(&settings, &scope, &started_at, started));
     let connected = connect(&settings, &request).await;
-    let mut provenance = provenance_of(catalogue, &settings);
     if let Ok((session, _, _)) = &connected {
         // A standalone service runs at its own time scale; report and pace by that one, and
         // name the catalogue and the merchant as the service holds them.
         settings.time_scale = session.created.time_scale;
         settings.merchant_vat = session.created.merchant_vat.clone();
-        provenance = session.created.catalogue.clone();
+        scope.catalogue = session.created.catalogue.clone();
     }
     let mut run = match connected {
         Ok((session, adapter, currency)) => Some(Runner {
@@ -121,7 +121,7 @@ pub async fn drive(
             let report = assemble(
                 catalogue,
                 plan,
-                (&settings, &provenance),
+                (&settings, &scope),
                 (&started_at, started),
                 |_, _| {
                     Some(Verdict::Error {
@@ -166,7 +166,7 @@ pub async fn drive(
         }),
         None => None,
     };
-    let mut report = report(&settings, &provenance, (&started_at, started), categories);
+    let mut report = report(&settings, &scope, (&started_at, started), categories);
     report.certificate = certificate;
     report
 }
@@ -280,7 +280,7 @@ fn skipped(category: &Category, case: &LocatedCase, reason: &str) -> CaseReport 
 fn assemble(
     catalogue: &Catalogue,
     plan: &Plan,
-    (settings, provenance): (&DriveSettings, &CatalogueProvenance),
+    (settings, scope): (&DriveSettings, &Scope),
     (started_at, started): (&str, Instant),
     verdict_of: impl Fn(&Category, &LocatedCase) -> Option<Verdict>,
 ) -> RunReport {
@@ -311,15 +311,17 @@ fn assemble(
                 .collect(),
         })
         .collect();
-    report(settings, provenance, (started_at, started), categories)
+    report(settings, scope, (started_at, started), categories)
 }
 
-fn meta(
-    settings: &DriveSettings,
-    catalogue: &CatalogueProvenance,
-    started_at: &str,
-    started: Instant,
-) -> RunMeta {
+/// What a run certifies from: the catalogue as named (by the service once it answered) and the
+/// selection.
+struct Scope {
+    catalogue: CatalogueProvenance,
+    selection: Selection,
+}
+
+fn meta(settings: &DriveSettings, scope: &Scope, started_at: &str, started: Instant) -> RunMeta {
     RunMeta {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         client_name: settings.client_name.clone(),
@@ -327,23 +329,24 @@ fn meta(
         client: settings.client.describe(),
         merchant_vat: settings.merchant_vat.clone(),
         target: settings.target_label.clone(),
-        catalogue: catalogue.clone(),
+        catalogue: scope.catalogue.clone(),
         started_at: started_at.to_string(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         time_scale: settings.time_scale,
         profile: settings.profile,
+        selection: scope.selection.clone(),
     }
 }
 
 fn report(
     settings: &DriveSettings,
-    catalogue: &CatalogueProvenance,
+    scope: &Scope,
     (started_at, started): (&str, Instant),
     categories: Vec<CategoryReport>,
 ) -> RunReport {
     RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        meta: meta(settings, catalogue, started_at, started),
+        meta: meta(settings, scope, started_at, started),
         categories,
         certificate: None,
     }

@@ -235,6 +235,21 @@ pub(super) mod tests {
             duration_ms: 1234.0,
             time_scale: 0.5,
             profile: crate::catalogue::model::Profile::Mobilepay,
+            selection: crate::report::Selection {
+                partial_run: true,
+                categories: vec![
+                    crate::report::SelectedCategory {
+                        id: "onboarding".into(),
+                        selected: 1,
+                        cases: 1,
+                    },
+                    crate::report::SelectedCategory {
+                        id: "payments".into(),
+                        selected: 3,
+                        cases: 4,
+                    },
+                ],
+            },
         };
         let category = |id: &str, cases| CategoryReport {
             id: id.into(),

@@ -115,8 +115,13 @@ fn write_suite(
         ("mpcert.time_scale", meta.time_scale.to_string()),
         ("mpcert.profile", meta.profile.as_str().to_string()),
         ("mpcert.started_at", meta.started_at.clone()),
+        ("mpcert.partial_run", meta.selection.partial_run.to_string()),
         ("mpcert.category_title", cat.title.clone()),
         ("mpcert.mandatory", cat.mandatory.to_string()),
+        (
+            "mpcert.selection",
+            selection_of(report, &cat.id).to_string(),
+        ),
     ];
     open(w, "properties", &[])?;
     for (name, value) in properties {
@@ -128,6 +133,15 @@ fn write_suite(
         write_case(w, &cat.id, case)?;
     }
     close(w, "testsuite")
+}
+
+/// How much of category `id` the run selected: `full`, `partial` or `none`.
+fn selection_of(report: &RunReport, id: &str) -> &'static str {
+    match report.meta.selection.category(id) {
+        Some(category) if category.is_full() => "full",
+        Some(_) => "partial",
+        None => "none",
+    }
 }
 
 fn write_case(w: &mut Xml, category: &str, case: &CaseReport) -> io::Result<()> {
@@ -309,14 +323,24 @@ mod tests {
         {
             assert!(property(name).is_some(), "missing property {name}");
         }
-        let flags = ["time_scale", "category_title", "mandatory", "merchant_vat"].map(property);
+        let flags = [
+            "time_scale",
+            "category_title",
+            "mandatory",
+            "merchant_vat",
+            "partial_run",
+            "selection",
+        ]
+        .map(property);
         assert_eq!(
             flags,
             [
                 Some("0.5"),
                 Some("payments title"),
                 Some("false"),
-                Some("DK90000028")
+                Some("DK90000028"),
+                Some("true"),
+                Some("partial")
             ]
         );
         Ok(())

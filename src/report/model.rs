@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::exchange::Exchange;
 
 use super::certificate::{CatalogueProvenance, Certificate};
+use super::selection::Selection;
 use crate::catalogue::model::Profile;
 use crate::pos::constants::CERT_MERCHANT_VAT_DK;
 
@@ -57,6 +58,10 @@ pub struct RunMeta {
     /// The profile the run is judged in.
     #[serde(default = "default_profile")]
     pub profile: Profile,
+    /// Which categories the run selected, in full or in part (empty in reports written before
+    /// it was recorded).
+    #[serde(default)]
+    pub selection: Selection,
 }
 
 fn default_profile() -> Profile {

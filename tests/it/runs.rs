@@ -46,6 +46,141 @@ async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
     assert_eq!(outcome.exit_code(), 0);
 }
 
+/// The full ids of the built-in cases of `categories` that the default profile judges.
+fn judged_cases(categories: &[&str]) -> Vec<String> {
+    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    let profile = mpcert::catalogue::model::Profile::Mobilepay;
+    (catalogue.categories.iter())
+        .filter(|c| categories.contains(&c.header.id.as_str()))
+        .flat_map(|c| {
+            (c.cases.iter())
+                .filter(|k| k.case.in_profile(profile))
+                .map(|k| format!("{}/{}", c.header.id, k.case.id))
+        })
+        .collect()
+}
+
+/// The full ids of a report's cases that ran (every one must have passed), and of those it
+/// reported as not selected.
+fn ran_and_not_selected(report: &mpcert::report::RunReport) -> (Vec<String>, Vec<String>) {
+    let (mut ran, mut not_selected) = (Vec::new(), Vec::new());
+    for category in &report.categories {
+        for case in &category.cases {
+            let id = format!("{}/{}", category.id, case.id);
+            match &case.verdict {
+                Verdict::Passed => ran.push(id),
+                Verdict::Skipped { reason } if reason.starts_with("not selected") => {
+                    not_selected.push(id)
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+    }
+    (ran, not_selected)
+}
+
+/// (id, selected, cases) of every category a selection names.
+fn selected_counts(selection: &mpcert::report::Selection) -> Vec<(String, usize, usize)> {
+    (selection.categories.iter())
+        .map(|c| (c.id.clone(), c.selected, c.cases))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_category_runs_after_onboarding_and_both_are_certified() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut config = config(Conduct::default(), None);
+    config.categories = vec!["refunds".into()];
+    config.report = Some(dir.path().join("report.json"));
+    let outcome = run(config).await;
+    assert_eq!(outcome.exit_code(), 0);
+    let report = &outcome.report;
+    let (ran, not_selected) = ran_and_not_selected(report);
+    assert_eq!(ran, judged_cases(&["onboarding", "refunds"]));
+    assert_eq!(
+        ran.len() + not_selected.len(),
+        crate::support::builtin_case_count()
+    );
+    assert!(
+        not_selected
+            .iter()
+            .all(|id| !id.starts_with("onboarding/") && !id.starts_with("refunds/")),
+        "{not_selected:?}"
+    );
+    let onboarding = judged_cases(&["onboarding"]).len();
+    let refunds = judged_cases(&["refunds"]).len();
+    let expected = vec![
+        ("onboarding".to_string(), onboarding, onboarding),
+        ("refunds".to_string(), refunds, refunds),
+    ];
+    assert!(!report.meta.selection.partial_run);
+    assert_eq!(selected_counts(&report.meta.selection), expected);
+    let Some(certificate) = &report.certificate else {
+        panic!("every selected case passed");
+    };
+    assert_eq!(certificate.selection, report.meta.selection);
+    let certified: Vec<(&str, usize)> = (certificate.categories.iter())
+        .map(|c| (c.id.as_str(), c.cases))
+        .collect();
+    assert_eq!(
+        certified,
+        vec![("onboarding", onboarding), ("refunds", refunds)]
+    );
+    let json = read(&dir.path().join("report.json"));
+    assert!(json.contains("\"partialRun\": false"), "{json}");
+    assert!(!mpcert::report::console::header(&report.meta, Default::default()).contains("partial"));
+}
+
+#[tokio::test]
+async fn one_case_of_a_category_is_a_partial_run_that_certifies_only_onboarding() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut config = config(Conduct::default(), None);
+    config.cases = vec!["refunds/refund-complete".into()];
+    config.report = Some(dir.path().join("report.json"));
+    let outcome = run(config).await;
+    assert_eq!(outcome.exit_code(), 0);
+    let report = &outcome.report;
+    let (ran, not_selected) = ran_and_not_selected(report);
+    let mut expected_ran = judged_cases(&["onboarding"]);
+    expected_ran.push("refunds/refund-complete".into());
+    assert_eq!(ran, expected_ran);
+    assert!(not_selected.contains(&"refunds/refund-cancel".to_string()));
+    assert_eq!(
+        ran.len() + not_selected.len(),
+        crate::support::builtin_case_count()
+    );
+    let onboarding = judged_cases(&["onboarding"]).len();
+    let refunds = judged_cases(&["refunds"]).len();
+    let selection = &report.meta.selection;
+    assert!(selection.partial_run);
+    assert_eq!(
+        selected_counts(selection),
+        vec![
+            ("onboarding".to_string(), onboarding, onboarding),
+            ("refunds".to_string(), 1, refunds),
+        ]
+    );
+    let Some(certificate) = &report.certificate else {
+        panic!("every selected case passed");
+    };
+    assert_eq!(&certificate.selection, selection);
+    let certified: Vec<(&str, usize)> = (certificate.categories.iter())
+        .map(|c| (c.id.as_str(), c.cases))
+        .collect();
+    assert_eq!(
+        certified,
+        vec![("onboarding", onboarding)],
+        "refunds only partly ran"
+    );
+    let note = format!("partial run: refunds (1 of {refunds} cases selected) not certified");
+    let header = mpcert::report::console::header(&report.meta, Default::default());
+    assert!(header.contains(&format!("\n{note}\n")), "{header}");
+    let line = mpcert::report::console::certificate(report, Default::default());
+    assert!(line.contains(&format!("; {note}; certificate: ")), "{line}");
+    let json = read(&dir.path().join("report.json"));
+    assert!(json.contains("\"partialRun\": true"), "{json}");
+}
+
 #[tokio::test]
 async fn a_standalone_service_is_driven_through_its_session_api() {
     let service = mpcert::service::start(
