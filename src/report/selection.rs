@@ -76,19 +76,20 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::plan::Plan;
 
     fn catalogue() -> Catalogue {
         crate::catalogue::builtin::load().unwrap_or_else(|e| panic!("built-in catalogue: {e}"))
     }
 
+    /// The full ids of the cases a run of `categories` selects, as the driver's plan does.
     fn ids(catalogue: &Catalogue, categories: &[&str], profile: Profile) -> Vec<String> {
-        (catalogue.categories.iter())
-            .filter(|c| categories.contains(&c.header.id.as_str()))
-            .flat_map(|c| {
-                (c.cases.iter())
-                    .filter(|k| k.case.in_profile(profile))
-                    .map(|k| format!("{}/{}", c.header.id, k.case.id))
-            })
+        let categories: Vec<String> = categories.iter().map(|c| c.to_string()).collect();
+        let plan =
+            Plan::select(catalogue, &categories, &[], profile).unwrap_or_else(|e| panic!("{e}"));
+        (plan.selected_cases(catalogue))
+            .map(|(category, case)| format!("{}/{}", category.header.id, case.case.id))
+            .filter(|id| categories.iter().any(|c| id.starts_with(&format!("{c}/"))))
             .collect()
     }
 

@@ -7,11 +7,11 @@ use mpcert::client::reference::Conduct;
 use mpcert::config::Target;
 use mpcert::report::json;
 use mpcert::report::{
-    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, Verdict,
+    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, RunReport, Verdict,
 };
 use mpcert::service::ServiceOptions;
 
-use crate::support::{case, config, read, run};
+use crate::support::{case, config, judged_cases, read, run};
 
 #[tokio::test]
 async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
@@ -46,23 +46,9 @@ async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
     assert_eq!(outcome.exit_code(), 0);
 }
 
-/// The full ids of the built-in cases of `categories` that the default profile judges.
-fn judged_cases(categories: &[&str]) -> Vec<String> {
-    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
-    let profile = mpcert::catalogue::model::Profile::Mobilepay;
-    (catalogue.categories.iter())
-        .filter(|c| categories.contains(&c.header.id.as_str()))
-        .flat_map(|c| {
-            (c.cases.iter())
-                .filter(|k| k.case.in_profile(profile))
-                .map(|k| format!("{}/{}", c.header.id, k.case.id))
-        })
-        .collect()
-}
-
 /// The full ids of a report's cases that ran (every one must have passed), and of those it
 /// reported as not selected.
-fn ran_and_not_selected(report: &mpcert::report::RunReport) -> (Vec<String>, Vec<String>) {
+fn ran_and_not_selected(report: &RunReport) -> (Vec<String>, Vec<String>) {
     let (mut ran, mut not_selected) = (Vec::new(), Vec::new());
     for category in &report.categories {
         for case in &category.cases {
@@ -86,15 +72,23 @@ fn selected_counts(selection: &mpcert::report::Selection) -> Vec<(String, usize,
         .collect()
 }
 
-#[tokio::test]
-async fn a_category_runs_after_onboarding_and_both_are_certified() {
+/// Runs the correct reference client on `categories` and `cases`, which must pass; returns the
+/// report and the JSON report as written.
+async fn run_selection(categories: &[&str], cases: &[&str]) -> (RunReport, String) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let mut config = config(Conduct::default(), None);
-    config.categories = vec!["refunds".into()];
+    config.categories = categories.iter().map(|c| c.to_string()).collect();
+    config.cases = cases.iter().map(|c| c.to_string()).collect();
     config.report = Some(dir.path().join("report.json"));
     let outcome = run(config).await;
     assert_eq!(outcome.exit_code(), 0);
-    let report = &outcome.report;
+    (outcome.report, read(&dir.path().join("report.json")))
+}
+
+#[tokio::test]
+async fn a_category_runs_after_onboarding_and_both_are_certified() {
+    let (report, json) = run_selection(&["refunds"], &[]).await;
+    let report = &report;
     let (ran, not_selected) = ran_and_not_selected(report);
     assert_eq!(ran, judged_cases(&["onboarding", "refunds"]));
     assert_eq!(
@@ -126,20 +120,14 @@ async fn a_category_runs_after_onboarding_and_both_are_certified() {
         certified,
         vec![("onboarding", onboarding), ("refunds", refunds)]
     );
-    let json = read(&dir.path().join("report.json"));
     assert!(json.contains("\"partialRun\": false"), "{json}");
     assert!(!mpcert::report::console::header(&report.meta, Default::default()).contains("partial"));
 }
 
 #[tokio::test]
 async fn one_case_of_a_category_is_a_partial_run_that_certifies_only_onboarding() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let mut config = config(Conduct::default(), None);
-    config.cases = vec!["refunds/refund-complete".into()];
-    config.report = Some(dir.path().join("report.json"));
-    let outcome = run(config).await;
-    assert_eq!(outcome.exit_code(), 0);
-    let report = &outcome.report;
+    let (report, json) = run_selection(&[], &["refunds/refund-complete"]).await;
+    let report = &report;
     let (ran, not_selected) = ran_and_not_selected(report);
     let mut expected_ran = judged_cases(&["onboarding"]);
     expected_ran.push("refunds/refund-complete".into());
@@ -177,7 +165,6 @@ async fn one_case_of_a_category_is_a_partial_run_that_certifies_only_onboarding(
     assert!(header.contains(&format!("\n{note}\n")), "{header}");
     let line = mpcert::report::console::certificate(report, Default::default());
     assert!(line.contains(&format!("; {note}; certificate: ")), "{line}");
-    let json = read(&dir.path().join("report.json"));
     assert!(json.contains("\"partialRun\": true"), "{json}");
 }
 
