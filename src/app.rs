@@ -127,6 +127,7 @@ pub async fn run(
         client: config.client.clone(),
         client_name: config.client_name.clone(),
         client_version: config.client_version.clone(),
+        merchant_vat: config.merchant_vat.clone(),
         service_url,
         service_token,
         custom_catalogue: matches!(config.catalogue, CatalogueSource::Dir(_)),

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::pos::constants::CERT_MERCHANT_VAT_DK;
+
 /// Runs the MobilePay PoS API v10 self-certification headlessly, for CI.
 #[derive(Debug, Parser)]
 #[command(
@@ -18,6 +20,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         mpcert run --junit mpcert-junit.xml                  certify the reference client in real time\n  \
         mpcert run --time-scale 0.01 --junit out.xml         the same, a hundred times faster (CI)\n  \
         mpcert run --category payments --client-version 2.1.0\n  \
+        mpcert run --merchant-vat FI90000040                 certify as the Finnish merchant (EUR)\n  \
         mpcert validate --cases ./cases                      check a catalogue\n  \
         mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n\n\
         Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict."
@@ -33,7 +36,7 @@ pub struct Cli {
 pub enum Command {
     /// Certify a client: run the selected cases and report verdicts (exit 0 passed, 1 failed,
     /// 2 usage or catalogue error, 3 no trustworthy verdict).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the catalogue's categories, cases and steps.
     List(ListArgs),
     /// Check a catalogue and report every problem at once (exit 2 when invalid).
@@ -72,6 +75,10 @@ pub struct RunArgs {
     /// client is always `mpcert reference client`).
     #[arg(long, value_name = "NAME")]
     pub client_name: Option<String>,
+    /// The certification merchant to certify as: `DK90000028` (Danish, amounts in DKK) or
+    /// `FI90000040` (Finnish, amounts in EUR).
+    #[arg(long, value_name = "VAT", default_value = CERT_MERCHANT_VAT_DK)]
+    pub merchant_vat: String,
     /// The certification service: `embedded`, or the URL of an `mpcert serve`.
     #[arg(long, value_name = "TARGET", default_value = "embedded")]
     pub target: String,

@@ -11,6 +11,7 @@ use crate::client::ClientSpec;
 use crate::pos::validate;
 use crate::report::REFERENCE_CLIENT_NAME;
 use crate::secret::Secret;
+use crate::service::merchants;
 
 /// The environment variable that holds the certification service's operator token (read by
 /// `mpcert serve` to require it, and by `mpcert run --target URL` to present it).
@@ -89,6 +90,8 @@ pub struct RunConfig {
     pub client_version: String,
     /// The client's name.
     pub client_name: String,
+    /// The certification merchant to certify as (VAT number).
+    pub merchant_vat: String,
     /// The service.
     pub target: Target,
     /// The operator token to present to a standalone service.
@@ -113,6 +116,23 @@ pub fn time_scale(value: f64) -> Result<f64, UsageError> {
         Err(UsageError(format!(
             "--time-scale: {value} is out of range; use a factor from 0.001 (fastest) to 10, 1 being real time"
         )))
+    }
+}
+
+/// Checks a `--merchant-vat` value: it must name one of the certification merchants, the only
+/// merchants the certification service has a store for.
+pub fn merchant_vat(value: &str) -> Result<String, UsageError> {
+    match merchants::by_vat(value) {
+        Some(merchant) => Ok(merchant.vat.to_string()),
+        None => {
+            let known: Vec<String> = (merchants::CERT_MERCHANTS.iter())
+                .map(|m| format!("{} ({})", m.vat, m.currency.as_str()))
+                .collect();
+            Err(UsageError(format!(
+                "--merchant-vat: `{value}` is not a certification merchant; use {}",
+                known.join(" or ")
+            )))
+        }
     }
 }
 
@@ -222,6 +242,7 @@ impl RunConfig {
             client,
             client_version,
             client_name,
+            merchant_vat: merchant_vat(&args.merchant_vat)?,
             target,
             service_token,
             time_scale: time_scale(args.time_scale)?,
@@ -275,6 +296,19 @@ mod tests {
         std::fs::write(&file, " \n").unwrap_or_else(|e| panic!("{e}"));
         let empty = token_from("--token-file", Some(&file), None);
         assert!(empty.is_err_and(|e| e.0.ends_with("the token is empty")));
+    }
+
+    #[test]
+    fn only_the_certification_merchants_can_be_certified_as() {
+        assert_eq!(merchant_vat("DK90000028"), Ok("DK90000028".to_string()));
+        assert_eq!(merchant_vat("FI90000040"), Ok("FI90000040".to_string()));
+        let error = merchant_vat("DK12345678").err().map(|e| e.0);
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "--merchant-vat: `DK12345678` is not a certification merchant; use DK90000028 (DKK) or FI90000040 (EUR)"
+            )
+        );
     }
 
     #[test]

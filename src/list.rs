@@ -90,18 +90,19 @@ pub fn json(catalogue: &Catalogue) -> String {
     serde_json::to_string_pretty(&document).unwrap_or_default() + "\n"
 }
 
-/// The catalogue as one Markdown table of every case, in catalogue order: category, full id,
-/// title, steps, faults, what it proves, evidence and profiles.
+/// The catalogue as one Markdown table of every case, in catalogue order: category, the case's
+/// number in it, full id, title, steps, faults, what it proves, evidence and profiles.
 pub fn markdown(catalogue: &Catalogue) -> String {
     let mut out = String::from(
-        "| Category | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |\n\
-         |---|---|---|---|---|---|---|---|\n",
+        "| Category | # | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
     );
     for category in &catalogue.categories {
-        for located in &category.cases {
+        for (number, located) in category.cases.iter().enumerate() {
             let case = &located.case;
             let cells = [
                 format!("`{}`", category.header.id),
+                (number + 1).to_string(),
                 format!("`{}/{}`", category.header.id, case.id),
                 cell(&case.title),
                 steps(case),

@@ -87,7 +87,7 @@ async fn dispatch(command: Command) -> ExitCode {
                 (_, true) => Verbosity::Verbose,
                 _ => Verbosity::Normal,
             };
-            let config = match RunConfig::from_args(args) {
+            let config = match RunConfig::from_args(*args) {
                 Ok(config) => config,
                 Err(e) => return fail(e, exit::USAGE),
             };

@@ -2,8 +2,9 @@
 //! kebab-case and unique, a mandatory category exists, every case has a summary and a non-empty
 //! set of distinct profiles, every step expects something, every step names only parameters its
 //! operation accepts and all it requires, `{{name}}` templates (expanded in `with` only) refer to
-//! a built-in variable or to a value an earlier step saved, `save` sources exist, expectations name real result fields and endpoints,
-//! and the backend script is coherent. It is pure and reports every problem at once, each at the
+//! a built-in variable (`unique`, `uuid`, `currency`) or to a value an earlier step saved, `save` sources
+//! exist and do not redefine a built-in variable, expectations name real result fields and
+//! endpoints, and the backend script is coherent. It is pure and reports every problem at once, each at the
 //! position of the offending key or value.
 
 use std::collections::{BTreeSet, HashMap};
@@ -13,9 +14,19 @@ use super::load::{ParsedFile, catalogue_order, join};
 use super::model::{Case, Profile, Step};
 use crate::pos::Endpoint;
 
-/// The built-in template variables: `unique`, a value unique to the run, and `uuid`, a fresh
-/// GUID. Neither can be saved over.
-pub const BUILTIN_VARIABLES: [&str; 2] = ["unique", "uuid"];
+/// The built-in template variable of a value unique to each use.
+pub const UNIQUE: &str = "unique";
+
+/// The built-in template variable of a fresh GUID at each use (for ids the API wants as GUIDs,
+/// such as a beacon id).
+pub const UUID: &str = "uuid";
+
+/// The built-in template variable of the currency the session's merchant accepts (`DKK` for the
+/// Danish certification merchant, `EUR` for the Finnish one).
+pub const CURRENCY: &str = "currency";
+
+/// The template variables every step may use without an earlier step saving them.
+pub const BUILTIN_VARIABLES: [&str; 3] = [CURRENCY, UNIQUE, UUID];
 
 /// Every problem of the catalogue made of `files`.
 pub fn validate(files: &[ParsedFile]) -> Vec<Problem> {
@@ -306,7 +317,7 @@ fn step(file: &ParsedFile, base: &str, step: &Step, has_seed: bool, out: &mut Ve
             let message = format!(
                 "cannot save as `{variable}`: a variable name is letters, digits and `_`, not \
                  starting with a digit, and not a built-in one ({})",
-                BUILTIN_VARIABLES.map(|v| format!("`{v}`")).join(", ")
+                BUILTIN_VARIABLES.join(", ")
             );
             out.push(at_key(file, &path, message));
         }

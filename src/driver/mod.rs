@@ -17,9 +17,13 @@ use tokio::sync::watch;
 use crate::catalogue::model::Profile;
 use crate::catalogue::{Catalogue, Category, LocatedCase};
 use crate::client::{Adapter, ClientSpec, Connection};
+use crate::pos::dto::CurrencyCode;
 use crate::report::model::REPORT_SCHEMA_VERSION;
-use crate::report::{CaseReport, CatalogueProvenance, CategoryReport, RunMeta, RunReport, Verdict};
+use crate::report::{
+    CaseReport, CatalogueProvenance, CategoryReport, RunMeta, RunReport, Selection, Verdict,
+};
 use crate::secret::Secret;
+use crate::service::merchants;
 use crate::service::wire::{CatalogueChoice, CatalogueFile, SessionRequest};
 
 use plan::Plan;
@@ -51,6 +55,8 @@ pub struct DriveSettings {
     pub client_name: String,
     /// Its declared version.
     pub client_version: String,
+    /// The certification merchant to certify as (VAT number).
+    pub merchant_vat: String,
     /// The certification service's base URL.
     pub service_url: String,
     /// The token that lets this run create a session on the service, if it needs one.
@@ -88,27 +94,26 @@ pub async fn drive(
 ) -> RunReport {
     let started = Instant::now();
     let started_at = now_rfc3339();
-    progress.started(&meta(
-        &settings,
-        &provenance_of(catalogue, &settings),
-        &started_at,
-        started,
-    ));
     let request = session_request(catalogue, plan, &settings);
+    let mut scope = Scope {
+        catalogue: provenance_of(catalogue, &settings),
+        selection: Selection::of(catalogue, settings.profile, &request.cases),
+    };
+    progress.started(&meta(&settings, &scope, &started_at, started));
     let connected = connect(&settings, &request).await;
-    let mut provenance = provenance_of(catalogue, &settings);
-    if let Ok((session, _)) = &connected {
+    if let Ok((session, _, _)) = &connected {
         // A standalone service runs at its own time scale; report and pace by that one, and
-        // name the catalogue as the service holds it.
+        // name the catalogue and the merchant as the service holds them.
         settings.time_scale = session.created.time_scale;
-        provenance = session.created.catalogue.clone();
+        settings.merchant_vat = session.created.merchant_vat.clone();
+        scope.catalogue = session.created.catalogue.clone();
     }
     let mut run = match connected {
-        Ok((session, adapter)) => Some(Runner {
+        Ok((session, adapter, currency)) => Some(Runner {
             session,
             adapter,
             settings: &settings,
-            vars: Variables::new(),
+            vars: Variables::new(currency),
             stop: None,
         }),
         Err(reason) => {
@@ -116,7 +121,7 @@ pub async fn drive(
             let report = assemble(
                 catalogue,
                 plan,
-                (&settings, &provenance),
+                (&settings, &scope),
                 (&started_at, started),
                 |_, _| {
                     Some(Verdict::Error {
@@ -161,7 +166,7 @@ pub async fn drive(
         }),
         None => None,
     };
-    let mut report = report(&settings, &provenance, (&started_at, started), categories);
+    let mut report = report(&settings, &scope, (&started_at, started), categories);
     report.certificate = certificate;
     report
 }
@@ -194,8 +199,7 @@ fn session_request(catalogue: &Catalogue, plan: &Plan, settings: &DriveSettings)
             .selected_cases(catalogue)
             .map(|(category, case)| case_id(category, case))
             .collect(),
-        // The service's default, the Danish certification merchant (a later flag chooses).
-        merchant_vat: None,
+        merchant_vat: Some(settings.merchant_vat.clone()),
     }
 }
 
@@ -208,10 +212,12 @@ fn provenance_of(catalogue: &Catalogue, settings: &DriveSettings) -> CataloguePr
     }
 }
 
+/// Opens the session and connects the client under test to it; also returns the currency of
+/// the merchant the session certifies as, which `{{currency}}` stands for.
 async fn connect(
     settings: &DriveSettings,
     request: &SessionRequest,
-) -> Result<(RemoteSession, Adapter), String> {
+) -> Result<(RemoteSession, Adapter, CurrencyCode), String> {
     let session = RemoteSession::open(
         &settings.service_url,
         settings.service_token.as_ref(),
@@ -220,6 +226,14 @@ async fn connect(
     .await
     .map_err(|e| e.to_string())?;
     let created = &session.created;
+    let currency = merchants::by_vat(&created.merchant_vat)
+        .map(|merchant| merchant.currency)
+        .ok_or_else(|| {
+            format!(
+                "the certification service certifies as `{}`, which is not a certification merchant",
+                created.merchant_vat
+            )
+        })?;
     let connection = Connection {
         api_base_url: format!("{}{}", settings.service_url, created.api_base_path),
         auth_url: format!(
@@ -234,7 +248,7 @@ async fn connect(
         time_scale: created.time_scale,
     };
     let adapter = Adapter::connect(&settings.client, connection).map_err(|e| e.to_string())?;
-    Ok((session, adapter))
+    Ok((session, adapter, currency))
 }
 
 /// Why a case does not run: outside the profile, or not selected.
@@ -266,7 +280,7 @@ fn skipped(category: &Category, case: &LocatedCase, reason: &str) -> CaseReport 
 fn assemble(
     catalogue: &Catalogue,
     plan: &Plan,
-    (settings, provenance): (&DriveSettings, &CatalogueProvenance),
+    (settings, scope): (&DriveSettings, &Scope),
     (started_at, started): (&str, Instant),
     verdict_of: impl Fn(&Category, &LocatedCase) -> Option<Verdict>,
 ) -> RunReport {
@@ -297,38 +311,42 @@ fn assemble(
                 .collect(),
         })
         .collect();
-    report(settings, provenance, (started_at, started), categories)
+    report(settings, scope, (started_at, started), categories)
 }
 
-fn meta(
-    settings: &DriveSettings,
-    catalogue: &CatalogueProvenance,
-    started_at: &str,
-    started: Instant,
-) -> RunMeta {
+/// What a run certifies from: the catalogue as named (by the service once it answered) and the
+/// selection.
+struct Scope {
+    catalogue: CatalogueProvenance,
+    selection: Selection,
+}
+
+fn meta(settings: &DriveSettings, scope: &Scope, started_at: &str, started: Instant) -> RunMeta {
     RunMeta {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         client_name: settings.client_name.clone(),
         client_version: settings.client_version.clone(),
         client: settings.client.describe(),
+        merchant_vat: settings.merchant_vat.clone(),
         target: settings.target_label.clone(),
-        catalogue: catalogue.clone(),
+        catalogue: scope.catalogue.clone(),
         started_at: started_at.to_string(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         time_scale: settings.time_scale,
         profile: settings.profile,
+        selection: scope.selection.clone(),
     }
 }
 
 fn report(
     settings: &DriveSettings,
-    catalogue: &CatalogueProvenance,
+    scope: &Scope,
     (started_at, started): (&str, Instant),
     categories: Vec<CategoryReport>,
 ) -> RunReport {
     RunReport {
         schema_version: REPORT_SCHEMA_VERSION,
-        meta: meta(settings, catalogue, started_at, started),
+        meta: meta(settings, scope, started_at, started),
         categories,
         certificate: None,
     }

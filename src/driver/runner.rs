@@ -97,7 +97,7 @@ impl Runner<'_> {
         for step in &case.case.steps {
             for value in step.params.values() {
                 for name in template::references(value) {
-                    if !self.vars.contains_key(&name) && !saved_here.contains(&name.as_str()) {
+                    if !self.vars.defines(&name) && !saved_here.contains(&name.as_str()) {
                         return Some(name);
                     }
                 }
@@ -215,7 +215,7 @@ impl Runner<'_> {
                 _ => None,
             };
             if let Some(value) = value {
-                self.vars.insert(name.clone(), value.clone());
+                self.vars.save(name, value.clone());
             }
         }
     }

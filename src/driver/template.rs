@@ -1,16 +1,43 @@
-//! Step parameter templating: `{{unique}}` becomes a fresh unique token, `{{uuid}}` a fresh GUID
-//! (for ids the API wants as GUIDs, such as a beacon id) and `{{name}}` the value
-//! an earlier step saved under `name`. A string that is exactly one `{{name}}` takes the saved
+//! Step parameter templating: the built-in `{{unique}}` becomes a fresh unique token, `{{uuid}}` a
+//! fresh GUID (for ids the API wants as GUIDs, such as a beacon id), and the built-in
+//! `{{currency}}` the currency of the session's merchant (`DKK`, `EUR`); `{{name}}` is the
+//! value an earlier step saved under `name`. A string that is exactly one `{{name}}` takes the
 //! value with its JSON type; otherwise values are spliced into the text.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::catalogue::validate::BUILTIN_VARIABLES;
+use crate::catalogue::validate::{BUILTIN_VARIABLES, CURRENCY, UNIQUE, UUID};
+use crate::pos::dto::CurrencyCode;
 
-/// Saved values by name.
-pub type Variables = BTreeMap<String, Value>;
+/// What templates resolve to in a session: the built-in variables bound by its merchant, and
+/// the values steps saved, by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variables {
+    currency: CurrencyCode,
+    saved: BTreeMap<String, Value>,
+}
+
+impl Variables {
+    /// The variables of a session whose merchant accepts `currency`, before any step saved one.
+    pub fn new(currency: CurrencyCode) -> Self {
+        Variables {
+            currency,
+            saved: BTreeMap::new(),
+        }
+    }
+
+    /// Whether `name` resolves: a built-in variable or a saved value.
+    pub fn defines(&self, name: &str) -> bool {
+        BUILTIN_VARIABLES.contains(&name) || self.saved.contains_key(name)
+    }
+
+    /// Saves `value` under `name` for later steps.
+    pub fn save(&mut self, name: &str, value: Value) {
+        self.saved.insert(name.to_string(), value);
+    }
+}
 
 /// A template named a variable no earlier step saved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,16 +88,14 @@ pub fn references(value: &Value) -> Vec<String> {
 
 fn lookup(name: &str, vars: &Variables) -> Result<Value, MissingVariable> {
     match name {
-        "unique" => {
+        UNIQUE => {
             let token = uuid::Uuid::new_v4().simple().to_string();
-            return Ok(Value::String(token[..12].to_string()));
+            Ok(Value::String(token[..12].to_string()))
         }
-        "uuid" => return Ok(Value::String(uuid::Uuid::new_v4().to_string())),
-        _ => {}
+        UUID => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
+        CURRENCY => Ok(Value::String(vars.currency.as_str().to_string())),
+        _ => (vars.saved.get(name).cloned()).ok_or_else(|| MissingVariable(name.to_string())),
     }
-    vars.get(name)
-        .cloned()
-        .ok_or_else(|| MissingVariable(name.to_string()))
 }
 
 fn resolve_text(text: &str, vars: &Variables) -> Result<Value, MissingVariable> {
@@ -104,9 +129,9 @@ mod tests {
 
     #[test]
     fn whole_templates_keep_their_type_and_text_is_spliced() -> Result<(), MissingVariable> {
-        let mut vars = Variables::new();
-        vars.insert("amount".into(), json!(100.5));
-        vars.insert("posId".into(), json!("p-1"));
+        let mut vars = Variables::new(CurrencyCode::Dkk);
+        vars.save("amount", json!(100.5));
+        vars.save("posId", json!("p-1"));
         assert_eq!(resolve(&json!("{{amount}}"), &vars)?, json!(100.5));
         assert_eq!(resolve(&json!("pos {{posId}}!"), &vars)?, json!("pos p-1!"));
         assert_eq!(
@@ -118,7 +143,7 @@ mod tests {
 
     #[test]
     fn unique_is_fresh_each_time() -> Result<(), MissingVariable> {
-        let vars = Variables::new();
+        let vars = Variables::new(CurrencyCode::Dkk);
         let a = resolve(&json!("order-{{unique}}"), &vars)?;
         let b = resolve(&json!("order-{{unique}}"), &vars)?;
         assert_ne!(a, b);
@@ -127,8 +152,22 @@ mod tests {
     }
 
     #[test]
+    fn currency_is_the_merchants() -> Result<(), MissingVariable> {
+        let danish = Variables::new(CurrencyCode::Dkk);
+        let finnish = Variables::new(CurrencyCode::Eur);
+        assert_eq!(resolve(&json!("{{currency}}"), &danish)?, json!("DKK"));
+        assert_eq!(resolve(&json!("{{ currency }}"), &finnish)?, json!("EUR"));
+        assert_eq!(
+            resolve(&json!("in {{currency}}"), &finnish)?,
+            json!("in EUR")
+        );
+        assert!(finnish.defines("currency") && !finnish.defines("posId"));
+        Ok(())
+    }
+
+    #[test]
     fn uuid_is_a_fresh_guid() -> Result<(), MissingVariable> {
-        let vars = Variables::new();
+        let vars = Variables::new(CurrencyCode::Dkk);
         let a = resolve(&json!("{{uuid}}"), &vars)?;
         let b = resolve(&json!("{{uuid}}"), &vars)?;
         assert_ne!(a, b);
@@ -139,7 +178,7 @@ mod tests {
 
     #[test]
     fn references_are_found_in_nested_values() {
-        let value = json!({"a": "{{posId}}-{{unique}}", "b": ["x {{ orderId }} {{uuid}}"]});
+        let value = json!({"a": "{{posId}}-{{unique}}", "b": ["x {{ orderId }} {{currency}}"]});
         assert_eq!(
             references(&value),
             vec!["posId".to_string(), "orderId".to_string()]
@@ -148,7 +187,7 @@ mod tests {
 
     #[test]
     fn missing_variables_are_named() {
-        let error = resolve(&json!("{{posId}}"), &Variables::new());
+        let error = resolve(&json!("{{posId}}"), &Variables::new(CurrencyCode::Eur));
         assert_eq!(error, Err(MissingVariable("posId".into())));
     }
 }

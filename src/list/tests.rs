@@ -47,14 +47,14 @@ fn catalogue() -> Catalogue {
 }
 
 #[test]
-fn markdown_is_one_row_per_case() {
+fn markdown_is_one_row_per_case_numbered_in_its_category() {
     assert_eq!(
         markdown(&catalogue()),
         "\
-| Category | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |
-|---|---|---|---|---|---|---|---|
-| `onboarding` | `onboarding/onboard` | Onboard \\| retry | `create_pos` | `POST /pointofsales`: hold200, err500 | Creates a PoS through a held answer. | evidenced | mobilepay, strict |
-| `onboarding` | `onboarding/offboard` | Offboard | `delete_pos`, `create_pos` | — | Deletes it. | inferred | strict |
+| Category | # | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |
+|---|---|---|---|---|---|---|---|---|
+| `onboarding` | 1 | `onboarding/onboard` | Onboard \\| retry | `create_pos` | `POST /pointofsales`: hold200, err500 | Creates a PoS through a held answer. | evidenced | mobilepay, strict |
+| `onboarding` | 2 | `onboarding/offboard` | Offboard | `delete_pos`, `create_pos` | — | Deletes it. | inferred | strict |
 "
     );
 }

@@ -36,6 +36,16 @@ pub enum CurrencyCode {
     Eur,
 }
 
+impl CurrencyCode {
+    /// The ISO 4217 code, as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CurrencyCode::Dkk => "DKK",
+            CurrencyCode::Eur => "EUR",
+        }
+    }
+}
+
 /// When the merchant expects to capture a payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PlannedCaptureDelay {

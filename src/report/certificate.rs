@@ -1,6 +1,7 @@
 //! The certificate and what it is made of: which client (name, version, how it was operated),
 //! which catalogue (built-in with mpcert's version, or custom, by digest), at which time scale,
-//! for which merchant, by which mpcert, and which categories with how many cases. Release gates
+//! for which merchant, by which mpcert, which categories were selected and which certified with
+//! how many cases. Release gates
 //! trust this document, so it states exactly what was proven. It is data; the service issues it.
 
 use std::fmt;
@@ -8,6 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::model::Profile;
+
+use super::selection::Selection;
 
 /// The name the reference client is certified under, whatever a run declares.
 pub const REFERENCE_CLIENT_NAME: &str = "mpcert reference client";
@@ -146,6 +149,9 @@ pub struct Certificate {
     pub merchant_vat: String,
     /// The mpcert that issued it.
     pub tool_version: String,
+    /// What the session selected: every category with a selected case, with how many of its
+    /// cases were selected, and whether some category was selected only in part.
+    pub selection: Selection,
     /// The categories all of whose cases ran and passed, in catalogue order.
     pub categories: Vec<CertifiedCategory>,
     /// The session that earned it.

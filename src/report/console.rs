@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 
 use super::model::{CaseReport, Finding, RunMeta, RunReport, StepOutcome, Verdict};
+use super::selection::Selection;
 
 /// How much the console summary says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -42,17 +43,23 @@ pub fn render(report: &RunReport, verbosity: Verbosity) -> String {
     out
 }
 
-/// The header line naming what is certified against what (empty when quiet).
+/// The header line naming what is certified against what, and the partial-run line when a
+/// category was selected only in part (empty when quiet).
 pub fn header(meta: &RunMeta, verbosity: Verbosity) -> String {
     if verbosity == Verbosity::Quiet {
         return String::new();
     }
+    let partial = match partial_run(&meta.selection) {
+        Some(note) => format!("{note}\n"),
+        None => String::new(),
+    };
     clean(&format!(
-        "mpcert {} — {} {} via {} against {}, {}, {} profile\n",
+        "mpcert {} — {} {} via {} as merchant {} against {}, {}, {} profile\n{partial}",
         meta.tool_version,
         meta.client_name,
         meta.client_version,
         meta.client,
+        meta.merchant_vat,
         meta.target,
         meta.catalogue,
         meta.profile.as_str()
@@ -100,8 +107,17 @@ pub fn totals(report: &RunReport) -> String {
     )
 }
 
-/// The certificate line: the certificate as one line of JSON after a short human summary, or
-/// that nothing was certified (empty when quiet and not certified).
+/// `partial run: refunds (1 of 2 cases selected) not certified`, naming every category selected
+/// only in part, or `None` when none was.
+fn partial_run(selection: &Selection) -> Option<String> {
+    let partial: Vec<String> = (selection.partial())
+        .map(|c| format!("{} ({} of {} cases selected)", c.id, c.selected, c.cases))
+        .collect();
+    (!partial.is_empty()).then(|| format!("partial run: {} not certified", partial.join(", ")))
+}
+
+/// The certificate line: the certificate as one line of JSON after a short human summary (and
+/// the partial-run note), or that nothing was certified (empty when quiet and not certified).
 pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
     match &report.certificate {
         Some(c) => {
@@ -111,10 +127,15 @@ pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
                 .map(|k| format!("{} ({} cases)", k.id, k.cases))
                 .collect();
             let json = serde_json::to_string(c).unwrap_or_default();
+            let partial = match partial_run(&c.selection) {
+                Some(note) => format!("; {note}"),
+                None => String::new(),
+            };
             clean(&format!(
-                "certified: {} {} for {} ({} profile); certificate: {json}\n",
+                "certified: {} {} as merchant {} for {} ({} profile){partial}; certificate: {json}\n",
                 c.client_name,
                 c.certified_version,
+                c.merchant_vat,
                 categories.join(", "),
                 c.profile.as_str(),
             ))
@@ -291,7 +312,8 @@ mod tests {
         let text = render(&sample(), Verbosity::Normal);
         let lines: Vec<&str> = text.lines().collect();
         let expected = [
-            "mpcert 0.1.0 — Till 2.0 via reference against embedded, built-in catalogue of mpcert 0.1.0 (abc), mobilepay profile",
+            "mpcert 0.1.0 — Till 2.0 via reference as merchant DK90000028 against embedded, built-in catalogue of mpcert 0.1.0 (abc), mobilepay profile",
+            "partial run: payments (3 of 4 cases selected) not certified",
             "PASS  onboarding/onboard-pos  Onboard a PoS  (0.12s)",
             "FAIL  payments/capture  Capture 1.5 DKK <&\"x\">  (2.50s)",
             "      [idempotency-key-reused] step 2 (capture): the key was reused",
@@ -323,6 +345,43 @@ mod tests {
         passing.categories.truncate(1);
         let text = render(&passing, Verbosity::Quiet);
         assert_eq!(text, "1 passed, 0 failed, 0 errors, 0 skipped in 1.23s\n");
+    }
+
+    #[test]
+    fn the_certificate_line_names_the_merchant_and_a_partial_run() {
+        let mut report = sample();
+        assert_eq!(
+            certificate(&report, Verbosity::Normal),
+            "not certified: not every selected case passed\n"
+        );
+        let selection = report.meta.selection.clone();
+        report.certificate = Some(crate::report::Certificate {
+            client_name: "Till".into(),
+            client_version: "2.0.1".into(),
+            certified_version: "2.0".into(),
+            adapter: crate::report::AdapterInfo {
+                kind: crate::report::AdapterKind::Reference,
+                command_digest: None,
+            },
+            profile: crate::catalogue::model::Profile::Mobilepay,
+            catalogue: crate::report::CatalogueProvenance::builtin("abc"),
+            time_scale: 0.5,
+            merchant_vat: "FI90000040".into(),
+            tool_version: "0.1.0".into(),
+            selection,
+            categories: vec![crate::report::CertifiedCategory {
+                id: "onboarding".into(),
+                cases: 1,
+            }],
+            session_id: "s".into(),
+            issued_at: "2024-05-01T12:00:02Z".into(),
+        });
+        let line = certificate(&report, Verbosity::Quiet);
+        let summary = "certified: Till 2.0 as merchant FI90000040 for onboarding (1 cases) \
+                       (mobilepay profile); partial run: payments (3 of 4 cases selected) not \
+                       certified; certificate: {";
+        assert!(line.starts_with(summary), "{line}");
+        assert!(line.contains("\"partialRun\":true"), "{line}");
     }
 
     #[test]

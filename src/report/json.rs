@@ -228,12 +228,28 @@ pub(super) mod tests {
             client_name: "Till".into(),
             client_version: "2.0".into(),
             client: "reference".into(),
+            merchant_vat: "DK90000028".into(),
             target: "embedded".into(),
             catalogue: crate::report::CatalogueProvenance::builtin("abc"),
             started_at: "2024-05-01T12:00:00.123Z".into(),
             duration_ms: 1234.0,
             time_scale: 0.5,
             profile: crate::catalogue::model::Profile::Mobilepay,
+            selection: crate::report::Selection {
+                partial_run: true,
+                categories: vec![
+                    crate::report::SelectedCategory {
+                        id: "onboarding".into(),
+                        selected: 1,
+                        cases: 1,
+                    },
+                    crate::report::SelectedCategory {
+                        id: "payments".into(),
+                        selected: 3,
+                        cases: 4,
+                    },
+                ],
+            },
         };
         let category = |id: &str, cases| CategoryReport {
             id: id.into(),

@@ -108,14 +108,20 @@ fn write_suite(
         ("mpcert.client_name", meta.client_name.clone()),
         ("mpcert.client_version", meta.client_version.clone()),
         ("mpcert.client", meta.client.clone()),
+        ("mpcert.merchant_vat", meta.merchant_vat.clone()),
         ("mpcert.target", meta.target.clone()),
         ("mpcert.catalogue", meta.catalogue.to_string()),
         ("mpcert.catalogue_digest", meta.catalogue.digest.clone()),
         ("mpcert.time_scale", meta.time_scale.to_string()),
         ("mpcert.profile", meta.profile.as_str().to_string()),
         ("mpcert.started_at", meta.started_at.clone()),
+        ("mpcert.partial_run", meta.selection.partial_run.to_string()),
         ("mpcert.category_title", cat.title.clone()),
         ("mpcert.mandatory", cat.mandatory.to_string()),
+        (
+            "mpcert.selection",
+            selection_of(report, &cat.id).to_string(),
+        ),
     ];
     open(w, "properties", &[])?;
     for (name, value) in properties {
@@ -127,6 +133,15 @@ fn write_suite(
         write_case(w, &cat.id, case)?;
     }
     close(w, "testsuite")
+}
+
+/// How much of category `id` the run selected: `full`, `partial` or `none`.
+fn selection_of(report: &RunReport, id: &str) -> &'static str {
+    match report.meta.selection.category(id) {
+        Some(category) if category.is_full() => "full",
+        Some(_) => "partial",
+        None => "none",
+    }
 }
 
 fn write_case(w: &mut Xml, category: &str, case: &CaseReport) -> io::Result<()> {
@@ -303,13 +318,31 @@ mod tests {
                 .map(|p| attr(*p, "value"))
         };
         for name in
-            "tool_version client_name client_version client target catalogue_digest started_at"
+            "tool_version client_name client_version client merchant_vat target catalogue_digest started_at"
                 .split(' ')
         {
             assert!(property(name).is_some(), "missing property {name}");
         }
-        let flags = ["time_scale", "category_title", "mandatory"].map(property);
-        assert_eq!(flags, [Some("0.5"), Some("payments title"), Some("false")]);
+        let flags = [
+            "time_scale",
+            "category_title",
+            "mandatory",
+            "merchant_vat",
+            "partial_run",
+            "selection",
+        ]
+        .map(property);
+        assert_eq!(
+            flags,
+            [
+                Some("0.5"),
+                Some("payments title"),
+                Some("false"),
+                Some("DK90000028"),
+                Some("true"),
+                Some("partial")
+            ]
+        );
         Ok(())
     }
 

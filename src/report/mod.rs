@@ -1,5 +1,5 @@
-//! Reports: the [`model::RunReport`] every renderer reads, and the renderers themselves (JSON,
-//! JUnit XML, console summary). Renderers are pure and return bytes or text; writing files is
+//! Reports: the [`model::RunReport`] every renderer reads, what a run selected
+//! ([`selection::Selection`]), and the renderers themselves (JSON, JUnit XML, console summary). Renderers are pure and return bytes or text; writing files is
 //! the caller's job (atomically, see [`crate::output`]).
 
 pub mod certificate;
@@ -7,6 +7,7 @@ pub mod console;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod selection;
 
 pub use certificate::{
     AdapterInfo, AdapterKind, CatalogueProvenance, Certificate, CertifiedCategory,
@@ -16,6 +17,7 @@ pub use model::{
     CaseReport, CategoryReport, Finding, RunMeta, RunReport, StepOutcome, StepReport, Truncation,
     Verdict,
 };
+pub use selection::{SelectedCategory, Selection};
 
 use crate::exit;
 

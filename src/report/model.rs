@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::exchange::Exchange;
 
 use super::certificate::{CatalogueProvenance, Certificate};
+use super::selection::Selection;
 use crate::catalogue::model::Profile;
+use crate::pos::constants::CERT_MERCHANT_VAT_DK;
 
 /// The schema version written into every report.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -39,6 +41,10 @@ pub struct RunMeta {
     pub client_version: String,
     /// The client adapter, e.g. `reference`.
     pub client: String,
+    /// The certification merchant the client acted for (VAT number); reports written before it
+    /// was recorded certified as the Danish one.
+    #[serde(default = "default_merchant_vat")]
+    pub merchant_vat: String,
     /// The certification target, e.g. `embedded`.
     pub target: String,
     /// The catalogue the cases came from: built-in (with mpcert's version) or custom, by digest.
@@ -52,10 +58,18 @@ pub struct RunMeta {
     /// The profile the run is judged in.
     #[serde(default = "default_profile")]
     pub profile: Profile,
+    /// Which categories the run selected, in full or in part (empty in reports written before
+    /// it was recorded).
+    #[serde(default)]
+    pub selection: Selection,
 }
 
 fn default_profile() -> Profile {
     Profile::Mobilepay
+}
+
+fn default_merchant_vat() -> String {
+    CERT_MERCHANT_VAT_DK.to_string()
 }
 
 /// One category's results.

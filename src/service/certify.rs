@@ -1,10 +1,11 @@
 //! Issuing a session's certificate (the website's Approval step). It is issued only when every
 //! selected case has its one final verdict and that verdict is a pass, and only for the
 //! categories that have at least one case in the session's profile and all of whose cases in
-//! that profile were selected and passed; the mandatory category must be among them. It states what was proven: client, adapter, catalogue,
-//! time scale, merchant, mpcert version, categories with their case counts.
+//! that profile were selected and passed; the mandatory category must be among them. It states
+//! what was proven: client, adapter, catalogue, time scale, merchant, mpcert version, the
+//! selection (a partial run says so) and the certified categories with their case counts.
 
-use crate::report::{Certificate, CertifiedCategory, Verdict};
+use crate::report::{Certificate, CertifiedCategory, Selection, Verdict};
 
 use super::session::{Identity, Session};
 
@@ -66,6 +67,7 @@ pub fn issue(
         time_scale: session.clock().scale(),
         merchant_vat: identity.merchant_vat.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        selection: Selection::of(session.catalogue(), identity.profile, session.selected()),
         categories,
         session_id: session_id.to_string(),
         issued_at: issued_at.to_string(),
@@ -143,6 +145,8 @@ mod tests {
             .map(|c| (c.id.as_str(), c.cases))
             .collect();
         assert_eq!(categories, vec![("onboarding", 1), ("payments", 2)]);
+        assert!(!certificate.selection.partial_run);
+        assert_eq!(certificate.selection.categories.len(), 2);
     }
 
     #[test]
@@ -152,11 +156,22 @@ mod tests {
             ("onboarding/onboard", Verdict::Passed),
             ("payments/pay", Verdict::Passed),
         ];
-        let certificate = issued(&finished(&selected, &verdicts));
-        let ids: Option<Vec<String>> = certificate
-            .map(|c| c.categories.into_iter().map(|k| k.id).collect())
-            .ok();
-        assert_eq!(ids, Some(vec!["onboarding".to_string()]));
+        let certificate = match issued(&finished(&selected, &verdicts)) {
+            Ok(certificate) => certificate,
+            Err(reason) => panic!("onboarding passed in full: {reason}"),
+        };
+        let ids: Vec<&str> = certificate
+            .categories
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        assert_eq!(ids, vec!["onboarding"]);
+        let selection = &certificate.selection;
+        assert!(selection.partial_run);
+        let selected: Vec<(&str, usize, usize)> = (selection.categories.iter())
+            .map(|c| (c.id.as_str(), c.selected, c.cases))
+            .collect();
+        assert_eq!(selected, vec![("onboarding", 1, 1), ("payments", 1, 2)]);
     }
 
     #[test]

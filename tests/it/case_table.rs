@@ -9,7 +9,7 @@ fn the_readme_case_table_is_the_generated_one() {
     assert_eq!(output.status.code(), Some(0));
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(
-        table.contains("| `payments/payment-capture-retry` |"),
+        table.contains("| `payments` | 5 | `payments/payment-capture-retry` |"),
         "{table}"
     );
     assert_generated_section(

@@ -166,7 +166,9 @@ fn a_passing_run_prints_its_certificate_as_one_line_of_json() {
         .find(|l| l.starts_with("certified: "))
         .unwrap_or_else(|| panic!("no certificate line: {stdout}"));
     assert!(
-        line.starts_with("certified: mpcert reference client 3.4 for onboarding"),
+        line.starts_with(
+            "certified: mpcert reference client 3.4 as merchant DK90000028 for onboarding"
+        ),
         "{line}"
     );
     assert!(line.contains("(mobilepay profile)"), "{line}");
@@ -182,6 +184,23 @@ fn a_passing_run_prints_its_certificate_as_one_line_of_json() {
         mpcert::report::AdapterKind::Reference
     );
     assert_eq!(certificate.time_scale, 0.01);
+}
+
+#[test]
+fn a_merchant_other_than_the_certification_merchants_is_a_usage_error() {
+    for vat in ["DK12345678", "fi90000040", "SE90000028"] {
+        let output = mpcert(&["run", "--time-scale", "0.01", "--merchant-vat", vat]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{vat}: {stdout}{stderr}");
+        assert!(stdout.is_empty(), "nothing ran: {stdout}");
+        assert!(
+            stderr.contains(&format!(
+                "--merchant-vat: `{vat}` is not a certification merchant; use DK90000028 (DKK) or FI90000040 (EUR)"
+            )),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]

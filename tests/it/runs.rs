@@ -5,13 +5,15 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use mpcert::client::reference::Conduct;
 use mpcert::config::Target;
+use mpcert::driver::plan::OUTSIDE_PROFILE;
 use mpcert::report::json;
 use mpcert::report::{
-    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, StepOutcome, Verdict,
+    AdapterInfo, AdapterKind, CatalogueProvenance, REFERENCE_CLIENT_NAME, RunReport, StepOutcome,
+    Verdict,
 };
 use mpcert::service::ServiceOptions;
 
-use crate::support::{case, config, read, rules, run};
+use crate::support::{case, config, judged_cases, read, rules, run};
 
 #[tokio::test]
 async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
@@ -44,6 +46,130 @@ async fn selecting_a_case_runs_onboarding_and_skips_the_rest() {
         Verdict::Skipped { .. }
     ));
     assert_eq!(outcome.exit_code(), 0);
+}
+
+/// The full ids of a report's cases that ran (every one must have passed), and of those it
+/// reported as not selected.
+fn ran_and_not_selected(report: &RunReport) -> (Vec<String>, Vec<String>) {
+    let (mut ran, mut not_selected) = (Vec::new(), Vec::new());
+    for category in &report.categories {
+        for case in &category.cases {
+            let id = format!("{}/{}", category.id, case.id);
+            match &case.verdict {
+                Verdict::Passed => ran.push(id),
+                // Cases the profile does not judge are neither run nor a selection's business.
+                Verdict::Skipped { reason } if reason == OUTSIDE_PROFILE => {}
+                Verdict::Skipped { reason } if reason.starts_with("not selected") => {
+                    not_selected.push(id)
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+    }
+    (ran, not_selected)
+}
+
+/// (id, selected, cases) of every category a selection names.
+fn selected_counts(selection: &mpcert::report::Selection) -> Vec<(String, usize, usize)> {
+    (selection.categories.iter())
+        .map(|c| (c.id.clone(), c.selected, c.cases))
+        .collect()
+}
+
+/// Runs the correct reference client on `categories` and `cases`, which must pass; returns the
+/// report and the JSON report as written.
+async fn run_selection(categories: &[&str], cases: &[&str]) -> (RunReport, String) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut config = config(Conduct::default(), None);
+    config.categories = categories.iter().map(|c| c.to_string()).collect();
+    config.cases = cases.iter().map(|c| c.to_string()).collect();
+    config.report = Some(dir.path().join("report.json"));
+    let outcome = run(config).await;
+    assert_eq!(outcome.exit_code(), 0);
+    (outcome.report, read(&dir.path().join("report.json")))
+}
+
+#[tokio::test]
+async fn a_category_runs_after_onboarding_and_both_are_certified() {
+    let (report, json) = run_selection(&["refunds"], &[]).await;
+    let report = &report;
+    let (ran, not_selected) = ran_and_not_selected(report);
+    assert_eq!(ran, judged_cases(&["onboarding", "refunds"]));
+    assert_eq!(
+        ran.len() + not_selected.len(),
+        crate::support::default_profile_case_count()
+    );
+    assert!(
+        not_selected
+            .iter()
+            .all(|id| !id.starts_with("onboarding/") && !id.starts_with("refunds/")),
+        "{not_selected:?}"
+    );
+    let onboarding = judged_cases(&["onboarding"]).len();
+    let refunds = judged_cases(&["refunds"]).len();
+    let expected = vec![
+        ("onboarding".to_string(), onboarding, onboarding),
+        ("refunds".to_string(), refunds, refunds),
+    ];
+    assert!(!report.meta.selection.partial_run);
+    assert_eq!(selected_counts(&report.meta.selection), expected);
+    let Some(certificate) = &report.certificate else {
+        panic!("every selected case passed");
+    };
+    assert_eq!(certificate.selection, report.meta.selection);
+    let certified: Vec<(&str, usize)> = (certificate.categories.iter())
+        .map(|c| (c.id.as_str(), c.cases))
+        .collect();
+    assert_eq!(
+        certified,
+        vec![("onboarding", onboarding), ("refunds", refunds)]
+    );
+    assert!(json.contains("\"partialRun\": false"), "{json}");
+    assert!(!mpcert::report::console::header(&report.meta, Default::default()).contains("partial"));
+}
+
+#[tokio::test]
+async fn one_case_of_a_category_is_a_partial_run_that_certifies_only_onboarding() {
+    let (report, json) = run_selection(&[], &["refunds/refund-complete"]).await;
+    let report = &report;
+    let (ran, not_selected) = ran_and_not_selected(report);
+    let mut expected_ran = judged_cases(&["onboarding"]);
+    expected_ran.push("refunds/refund-complete".into());
+    assert_eq!(ran, expected_ran);
+    assert!(not_selected.contains(&"refunds/refund-cancel".to_string()));
+    assert_eq!(
+        ran.len() + not_selected.len(),
+        crate::support::default_profile_case_count()
+    );
+    let onboarding = judged_cases(&["onboarding"]).len();
+    let refunds = judged_cases(&["refunds"]).len();
+    let selection = &report.meta.selection;
+    assert!(selection.partial_run);
+    assert_eq!(
+        selected_counts(selection),
+        vec![
+            ("onboarding".to_string(), onboarding, onboarding),
+            ("refunds".to_string(), 1, refunds),
+        ]
+    );
+    let Some(certificate) = &report.certificate else {
+        panic!("every selected case passed");
+    };
+    assert_eq!(&certificate.selection, selection);
+    let certified: Vec<(&str, usize)> = (certificate.categories.iter())
+        .map(|c| (c.id.as_str(), c.cases))
+        .collect();
+    assert_eq!(
+        certified,
+        vec![("onboarding", onboarding)],
+        "refunds only partly ran"
+    );
+    let note = format!("partial run: refunds (1 of {refunds} cases selected) not certified");
+    let header = mpcert::report::console::header(&report.meta, Default::default());
+    assert!(header.contains(&format!("\n{note}\n")), "{header}");
+    let line = mpcert::report::console::certificate(report, Default::default());
+    assert!(line.contains(&format!("; {note}; certificate: ")), "{line}");
+    assert!(json.contains("\"partialRun\": true"), "{json}");
 }
 
 #[tokio::test]
@@ -291,4 +417,44 @@ async fn a_failed_step_fails_its_case_and_no_later_step_runs() {
         "{outcomes:?}"
     );
     assert_eq!(outcomes[1..], [&StepOutcome::NotRun, &StepOutcome::NotRun]);
+}
+
+#[tokio::test]
+async fn the_finnish_merchant_is_certified_with_every_payment_in_euro() {
+    let mut config = config(Conduct::default(), None);
+    config.merchant_vat = "FI90000040".into();
+    let outcome = run(config).await;
+    let report = &outcome.report;
+    let cases: Vec<_> = report.categories.iter().flat_map(|c| &c.cases).collect();
+    let passed = cases
+        .iter()
+        .filter(|c| c.verdict == Verdict::Passed)
+        .count();
+    assert_eq!(passed, crate::support::default_profile_case_count());
+    assert_eq!(outcome.exit_code(), 0);
+    assert_eq!(report.meta.merchant_vat, "FI90000040");
+    let Some(certificate) = &report.certificate else {
+        panic!("every case passed");
+    };
+    assert_eq!(certificate.merchant_vat, "FI90000040");
+    let exchanges: Vec<_> = cases.iter().flat_map(|c| &c.exchanges).collect();
+    let currencies = |endpoint: &str| -> Vec<String> {
+        (exchanges.iter())
+            .filter(|e| e.endpoint.as_deref() == Some(endpoint))
+            .flat_map(|e| [e.request_json(), e.response_json()])
+            .flatten()
+            .filter_map(|body| body["currencyCode"].as_str().map(str::to_string))
+            .collect()
+    };
+    for endpoint in [
+        "POST /payments",
+        "POST /payments/{paymentid}/ready",
+        "GET /payments/{paymentid}",
+        "POST /refunds",
+        "GET /refunds/{refundid}",
+    ] {
+        let seen = currencies(endpoint);
+        assert!(!seen.is_empty(), "no currency on {endpoint}");
+        assert!(seen.iter().all(|c| c == "EUR"), "{endpoint}: {seen:?}");
+    }
 }

@@ -24,6 +24,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         client: ClientSpec::Reference(conduct),
         client_version: "2.1.0".into(),
         client_name: REFERENCE_CLIENT_NAME.into(),
+        merchant_vat: "DK90000028".into(),
         target: Target::Embedded,
         service_token: None,
         time_scale: FAST,
@@ -123,11 +124,25 @@ pub fn builtin_case_count() -> usize {
 /// How many cases of the built-in catalogue the default profile judges.
 pub fn default_profile_case_count() -> usize {
     let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = (catalogue.categories.iter())
+        .map(|c| c.header.id.as_str())
+        .collect();
+    judged_cases(&ids).len()
+}
+
+/// The full ids of the built-in cases of `categories` that the default profile judges, in
+/// catalogue order.
+pub fn judged_cases(categories: &[&str]) -> Vec<String> {
+    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
     let profile = mpcert::catalogue::model::Profile::Mobilepay;
     (catalogue.categories.iter())
-        .flat_map(|c| &c.cases)
-        .filter(|c| c.case.in_profile(profile))
-        .count()
+        .filter(|c| categories.contains(&c.header.id.as_str()))
+        .flat_map(|c| {
+            (c.cases.iter())
+                .filter(|k| k.case.in_profile(profile))
+                .map(|k| format!("{}/{}", c.header.id, k.case.id))
+        })
+        .collect()
 }
 
 /// Whether a JUnit testcase is skipped.

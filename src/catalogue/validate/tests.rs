@@ -206,9 +206,24 @@ fn templates_need_a_variable_saved_earlier() {
             ),
             (
                 "b.yaml:17:33",
-                "unknown template variable `{{nope}}`; available here: posId, unique",
+                "unknown template variable `{{nope}}`; available here: currency, posId, unique",
             ),
         ],
+    );
+}
+
+#[test]
+fn built_in_variables_need_no_earlier_step_and_cannot_be_saved() {
+    let currency = "          merchantPaymentLabel: \"{{currency}} {{unique}}\"\n";
+    let save = "        save: { currency: result.paymentId }\n";
+    let problems = payments(&format!("{CASE}{PAY}{currency}{EXPECT}{save}"));
+    assert_problems(
+        &problems,
+        &[(
+            "b.yaml:19:17",
+            "cannot save as `currency`: a variable name is letters, digits and `_`, not starting \
+             with a digit, and not a built-in one (currency, unique, uuid)",
+        )],
     );
 }
 
