@@ -49,6 +49,7 @@ pub(crate) fn call(seq: u64, endpoint: Endpoint) -> Ex {
             response_body: None,
             fault: None,
             outcome: ExchangeOutcome::Answered,
+            merchant_vat_from: None,
         },
         endpoint: Some(endpoint),
         query: None,
