@@ -28,8 +28,8 @@ pub(crate) struct Ex {
     query: Option<String>,
 }
 
-/// Call number `seq` of `endpoint`: in step 0, carrying the certified version header, received
-/// at `seq` seconds and answered 200 (no body) 10 ms later.
+/// Call number `seq` of `endpoint`: in step 0, carrying the certified version header and a
+/// client id, received at `seq` seconds and answered 200 (no body) 10 ms later.
 pub(crate) fn call(seq: u64, endpoint: Endpoint) -> Ex {
     let received_ms = seq as f64 * 1000.0;
     Ex {
@@ -43,7 +43,13 @@ pub(crate) fn call(seq: u64, endpoint: Endpoint) -> Ex {
             path: String::new(),
             endpoint: Some(endpoint.to_string()),
             resource_id: None,
-            headers: vec![(VERSION_HEADER_NAME.to_string(), VERSION.to_string())],
+            headers: vec![
+                (VERSION_HEADER_NAME.to_string(), VERSION.to_string()),
+                (
+                    crate::pos::headers::IBM_CLIENT_ID.to_string(),
+                    "client-1".to_string(),
+                ),
+            ],
             request_body: None,
             status: Some(200),
             response_body: None,
@@ -129,6 +135,12 @@ impl Ex {
         self.exchange
             .headers
             .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        self
+    }
+
+    /// Where the service noted the call's merchant VAT came from.
+    pub(crate) fn merchant_vat_from(mut self, source: Option<crate::exchange::VatSource>) -> Self {
+        self.exchange.merchant_vat_from = source;
         self
     }
 
@@ -284,6 +296,7 @@ pub(crate) struct Evidence {
     pub(crate) observations: Vec<StepObservation>,
     pub(crate) exchanges: Vec<Exchange>,
     pub(crate) open_reservations: Vec<String>,
+    pub(crate) open_refunds: Vec<String>,
     pub(crate) time_scale: f64,
     pub(crate) truncated: Option<Truncation>,
     pub(crate) profile: crate::catalogue::model::Profile,
@@ -298,6 +311,7 @@ impl Evidence {
             observations: Vec::new(),
             exchanges: build(exchanges),
             open_reservations: Vec::new(),
+            open_refunds: Vec::new(),
             time_scale: 1.0,
             truncated: None,
             profile: crate::catalogue::model::Profile::Strict,
@@ -319,6 +333,7 @@ impl Evidence {
             observations: &self.observations,
             exchanges: &self.exchanges,
             open_reservations: &self.open_reservations,
+            open_refunds: &self.open_refunds,
             declared_version: VERSION,
             time_scale: self.time_scale,
             truncated: self.truncated.as_ref(),
