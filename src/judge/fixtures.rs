@@ -208,6 +208,36 @@ impl Ex {
     }
 }
 
+/// `POST /payments` of 25 on `pos-1` for `order-1` under `key`, answered 200 without a body.
+pub(crate) fn initiate(seq: u64, key: &str) -> Ex {
+    call(seq, Endpoint::InitiatePayment)
+        .key(key)
+        .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 }))
+}
+
+/// `POST /payments/{id}/cancel`, answered 200.
+pub(crate) fn cancel(seq: u64, payment_id: &str) -> Ex {
+    call(seq, Endpoint::CancelPayment).id(payment_id)
+}
+
+/// `GET /payments?{query}` answered with `ids`.
+pub(crate) fn listing(seq: u64, query: &str, ids: &[&str]) -> Ex {
+    call(seq, Endpoint::QueryPaymentIds)
+        .query(query)
+        .response(json!({ "paymentIds": ids }))
+}
+
+/// Asserts that `findings` is one finding of `rule` at exchange `seq` whose message says `says`.
+pub(crate) fn assert_only(findings: &[Finding], rule: &str, seq: u64, says: &str) {
+    assert_eq!(rules_of(findings), vec![rule]);
+    assert_eq!(findings[0].exchange, Some(seq));
+    assert!(
+        findings[0].message.contains(says),
+        "expected `{says}` in: {}",
+        findings[0].message
+    );
+}
+
 /// Builds every exchange.
 pub(crate) fn build(exchanges: Vec<Ex>) -> Vec<Exchange> {
     exchanges.into_iter().map(Ex::build).collect()

@@ -105,20 +105,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::judge::fixtures::{Ex, build, call, off_api, poll, rules_of};
+    use crate::judge::fixtures::{Ex, build, call, initiate, listing, off_api, poll, rules_of};
     use crate::pos::{Endpoint, ErrorCode};
-
-    fn pay(seq: u64, key: &str) -> Ex {
-        call(seq, Endpoint::InitiatePayment)
-            .key(key)
-            .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 }))
-    }
-
-    fn listing(seq: u64) -> Ex {
-        call(seq, Endpoint::QueryPaymentIds)
-            .query("posId=pos-1")
-            .response(json!({ "paymentIds": ["seeded-1"] }))
-    }
 
     fn capture(seq: u64, amount: f64) -> Ex {
         call(seq, Endpoint::CapturePayment)
@@ -129,10 +117,10 @@ mod tests {
     #[test]
     fn the_documented_cleanup_after_1301_is_clean() {
         let exchanges = build(vec![
-            pay(1, "key-1").refused(ErrorCode::PaymentActive),
-            listing(2),
+            initiate(1, "key-1").refused(ErrorCode::PaymentActive),
+            listing(2, "posId=pos-1", &["seeded-1"]),
             call(3, Endpoint::CancelPayment).id("seeded-1"),
-            pay(4, "key-1").response(json!({ "paymentId": "pay-2" })),
+            initiate(4, "key-1").response(json!({ "paymentId": "pay-2" })),
         ]);
         assert_eq!(check(&exchanges), Vec::new());
     }
@@ -140,9 +128,9 @@ mod tests {
     #[test]
     fn repeating_a_409_without_a_lookup_is_flagged_even_after_a_change() {
         let exchanges = build(vec![
-            pay(1, "key-1").refused(ErrorCode::PaymentActive),
+            initiate(1, "key-1").refused(ErrorCode::PaymentActive),
             call(2, Endpoint::CancelPayment).id("seeded-1"),
-            pay(3, "key-1"),
+            initiate(3, "key-1"),
         ]);
         let findings = check(&exchanges);
         assert_eq!(rules_of(&findings), vec![NO_BLIND_RETRY]);
@@ -161,9 +149,9 @@ mod tests {
     #[test]
     fn repeating_a_409_after_only_a_lookup_is_flagged() {
         let exchanges = build(vec![
-            pay(1, "key-1").refused(ErrorCode::PaymentActive),
-            listing(2),
-            pay(3, "key-1").refused(ErrorCode::PaymentActive),
+            initiate(1, "key-1").refused(ErrorCode::PaymentActive),
+            listing(2, "posId=pos-1", &["seeded-1"]),
+            initiate(3, "key-1").refused(ErrorCode::PaymentActive),
         ]);
         let findings = check(&exchanges);
         assert_eq!(rules_of(&findings), vec![NO_BLIND_RETRY]);
@@ -196,8 +184,8 @@ mod tests {
         let exchanges = build(vec![
             capture(1, 0.0).refused(ErrorCode::InvalidAmount),
             capture(2, 25.0),
-            pay(3, "key-1").refused(ErrorCode::InvalidOrderId),
-            pay(4, "key-2").refused(ErrorCode::InvalidOrderId),
+            initiate(3, "key-1").refused(ErrorCode::InvalidOrderId),
+            initiate(4, "key-2").refused(ErrorCode::InvalidOrderId),
         ]);
         assert_eq!(check(&exchanges), Vec::new());
     }
@@ -240,9 +228,9 @@ mod tests {
     #[test]
     fn server_errors_and_hang_ups_are_retried_freely() {
         let exchanges = build(vec![
-            pay(1, "key-1").hold200().hung_up(),
-            pay(2, "key-1").err500(),
-            pay(3, "key-1"),
+            initiate(1, "key-1").hold200().hung_up(),
+            initiate(2, "key-1").err500(),
+            initiate(3, "key-1"),
         ]);
         assert_eq!(check(&exchanges), Vec::new());
     }

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::judge::fixtures::{Ex, build, call, poll, rules_of};
+use crate::judge::fixtures::{Ex, assert_only, build, call, poll};
 
 fn reserved(seq: u64, amount: f64, partial: bool) -> Ex {
     call(seq, Endpoint::QueryPayment)
@@ -30,16 +30,6 @@ fn refunded(seq: u64, key: &str, amount: f64, refund_id: &str) -> Ex {
     refund(seq, key, amount, "DKK").response(json!({ "refundId": refund_id }))
 }
 
-fn only(findings: &[Finding], rule: &str, seq: u64, says: &str) {
-    assert_eq!(rules_of(findings), vec![rule]);
-    assert_eq!(findings[0].exchange, Some(seq));
-    assert!(
-        findings[0].message.contains(says),
-        "expected `{says}` in: {}",
-        findings[0].message
-    );
-}
-
 #[test]
 fn a_capture_of_the_reserved_amount_through_retries_is_clean() {
     let exchanges = build(vec![
@@ -62,17 +52,17 @@ fn a_partial_capture_is_clean_when_the_poll_allows_it() {
 #[test]
 fn a_capture_before_the_client_saw_reserved_is_flagged() {
     let unpolled = check(&build(vec![capture(1, 100.0)]));
-    only(&unpolled, CAPTURE_WHEN_RESERVED, 1, "never polled it");
+    assert_only(&unpolled, CAPTURE_WHEN_RESERVED, 1, "never polled it");
     let early = check(&build(vec![
         poll(1, "pay-1", "IssuedToUser"),
         capture(2, 100.0),
     ]));
-    only(&early, CAPTURE_WHEN_RESERVED, 2, "last saw it IssuedToUser");
+    assert_only(&early, CAPTURE_WHEN_RESERVED, 2, "last saw it IssuedToUser");
     let refused = check(&build(vec![
         reserved(1, 100.0, false),
         capture(2, 100.0).refused(ErrorCode::PaymentNotReserved),
     ]));
-    only(&refused, CAPTURE_WHEN_RESERVED, 2, "Reserved");
+    assert_only(&refused, CAPTURE_WHEN_RESERVED, 2, "Reserved");
 }
 
 #[test]
@@ -84,7 +74,7 @@ fn a_capture_after_a_terminal_poll_is_left_to_the_terminal_rule() {
 #[test]
 fn a_capture_above_the_reservation_is_flagged() {
     let findings = check(&build(vec![reserved(1, 100.0, true), capture(2, 100.5)]));
-    only(&findings, CAPTURE_AMOUNT, 2, "above the reserved 100");
+    assert_only(&findings, CAPTURE_AMOUNT, 2, "above the reserved 100");
 }
 
 #[test]
@@ -93,13 +83,13 @@ fn a_partial_capture_the_poll_did_not_allow_is_flagged() {
         reserved(1, 100.0, false),
         capture(2, 60.0).refused(ErrorCode::PartialCaptureImpossible),
     ]));
-    only(&findings, CAPTURE_AMOUNT, 2, "partialCapturePossible false");
+    assert_only(&findings, CAPTURE_AMOUNT, 2, "partialCapturePossible false");
 }
 
 #[test]
 fn a_capture_of_nothing_is_flagged() {
     let findings = check(&build(vec![reserved(1, 100.0, true), capture(2, 0.0)]));
-    only(&findings, CAPTURE_AMOUNT, 2, "asked for 0");
+    assert_only(&findings, CAPTURE_AMOUNT, 2, "asked for 0");
 }
 
 #[test]
@@ -109,7 +99,7 @@ fn a_second_capture_with_another_amount_is_flagged() {
         capture(2, 60.0).hold200().hung_up(),
         capture(3, 50.0).step(1),
     ]));
-    only(&findings, CAPTURE_AMOUNT, 3, "earlier capture of 60");
+    assert_only(&findings, CAPTURE_AMOUNT, 3, "earlier capture of 60");
     // A retry with another amount is the retry rule's finding, not this one.
     let retried = check(&build(vec![
         reserved(1, 100.0, true),
@@ -125,7 +115,7 @@ fn a_refusal_the_recording_cannot_explain_is_named_by_its_code() {
         poll(1, "pay-1", "Reserved"),
         capture(2, 60.0).refused(ErrorCode::CapturedWithOtherAmount),
     ]));
-    only(&findings, CAPTURE_AMOUNT, 2, "refused with 1307");
+    assert_only(&findings, CAPTURE_AMOUNT, 2, "refused with 1307");
 }
 
 fn captured_payment() -> Vec<Ex> {
@@ -165,7 +155,7 @@ fn refunds_above_the_captured_amount_are_flagged() {
         refunded(4, "r-1", 60.0, "ref-1"),
         refund(5, "r-2", 40.01, "DKK").refused(ErrorCode::RefundAmountTooHigh),
     ]);
-    only(
+    assert_only(
         &check(&build(exchanges)),
         REFUND_AMOUNT,
         5,
@@ -177,7 +167,7 @@ fn refunds_above_the_captured_amount_are_flagged() {
 fn a_refund_in_another_currency_is_flagged() {
     let mut exchanges = captured_payment();
     exchanges.push(refund(4, "r-1", 10.0, "EUR"));
-    only(
+    assert_only(
         &check(&build(exchanges)),
         REFUND_AMOUNT,
         4,
@@ -191,11 +181,11 @@ fn a_refund_of_a_payment_not_captured_is_flagged() {
         reserved(1, 100.0, true),
         refund(2, "r-1", 10.0, "DKK").refused(ErrorCode::PaymentNotCaptured),
     ]));
-    only(&findings, REFUND_AMOUNT, 2, "last saw Reserved");
+    assert_only(&findings, REFUND_AMOUNT, 2, "last saw Reserved");
     let unknown = check(&build(vec![
         refund(1, "r-1", 10.0, "DKK").refused(ErrorCode::PaymentNotCaptured),
     ]));
-    only(&unknown, REFUND_AMOUNT, 1, "refused with 1354");
+    assert_only(&unknown, REFUND_AMOUNT, 1, "refused with 1354");
 }
 
 #[test]

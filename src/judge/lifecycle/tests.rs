@@ -4,11 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::catalogue::Operation;
-use crate::judge::fixtures::{Evidence, Ex, build, call, ok, poll, report, rules_of, step};
-
-fn cancel(seq: u64, payment_id: &str) -> Ex {
-    call(seq, Endpoint::CancelPayment).id(payment_id)
-}
+use crate::judge::fixtures::{Evidence, Ex, build, call, cancel, ok, poll, report, rules_of, step};
 
 fn refund_poll(seq: u64, refund_id: &str, status: &str) -> Ex {
     call(seq, Endpoint::GetRefund)

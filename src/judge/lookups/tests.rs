@@ -3,40 +3,18 @@
 use serde_json::json;
 
 use super::*;
-use crate::judge::fixtures::{Ex, build, call, poll, rules_of};
-
-fn pay(seq: u64, key: &str) -> Ex {
-    call(seq, Endpoint::InitiatePayment)
-        .key(key)
-        .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 }))
-}
-
-fn cancel(seq: u64, payment_id: &str) -> Ex {
-    call(seq, Endpoint::CancelPayment).id(payment_id)
-}
-
-fn listing(seq: u64, query: &str, ids: &[&str]) -> Ex {
-    call(seq, Endpoint::QueryPaymentIds)
-        .query(query)
-        .response(json!({ "paymentIds": ids }))
-}
-
-fn messages(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| f.message.as_str())
-        .collect::<Vec<_>>()
-        .join(" | ")
-}
+use crate::judge::fixtures::{
+    Ex, assert_only, build, call, cancel, initiate, listing, poll, rules_of,
+};
 
 #[test]
 fn a_conflict_cleaned_up_by_list_cancel_and_initiate_is_clean() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         listing(2, "posId=pos-1", &["seeded-1"]),
         poll(3, "seeded-1", "IssuedToUser"),
         cancel(4, "seeded-1"),
-        pay(5, "key-1").response(json!({ "paymentId": "pay-2" })),
+        initiate(5, "key-1").response(json!({ "paymentId": "pay-2" })),
     ]);
     assert_eq!(check_conflict_cleanup(&exchanges), Vec::new());
 }
@@ -45,10 +23,10 @@ fn a_conflict_cleaned_up_by_list_cancel_and_initiate_is_clean() {
 fn reading_the_listed_payment_is_not_required_and_order_id_is_optional() {
     for query in ["posId=pos-1", "posId=POS-1&orderId=order-1"] {
         let exchanges = build(vec![
-            pay(1, "key-1").refused(ErrorCode::PaymentActive),
+            initiate(1, "key-1").refused(ErrorCode::PaymentActive),
             listing(2, query, &["SEEDED-1"]),
             cancel(3, "seeded-1"),
-            pay(4, "key-2").response(json!({ "paymentId": "pay-2" })),
+            initiate(4, "key-2").response(json!({ "paymentId": "pay-2" })),
         ]);
         assert_eq!(check_conflict_cleanup(&exchanges), Vec::new(), "{query}");
     }
@@ -56,25 +34,26 @@ fn reading_the_listed_payment_is_not_required_and_order_id_is_optional() {
 
 #[test]
 fn giving_up_after_a_conflict_is_flagged() {
-    let exchanges = build(vec![pay(1, "key-1").refused(ErrorCode::PaymentActive)]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert_eq!(findings[0].exchange, Some(1));
-    assert!(
-        messages(&findings).contains("gave up"),
-        "unexpected message: {}",
-        messages(&findings)
+    let exchanges = build(vec![initiate(1, "key-1").refused(ErrorCode::PaymentActive)]);
+    assert_only(
+        &check_conflict_cleanup(&exchanges),
+        CONFLICT_CLEANUP,
+        1,
+        "gave up",
     );
 }
 
 #[test]
 fn initiating_again_without_cancelling_is_flagged() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        pay(2, "key-2").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(2, "key-2").refused(ErrorCode::PaymentActive),
     ]);
     let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(findings.len(), 2, "{}", messages(&findings));
+    assert_eq!(
+        rules_of(&findings),
+        vec![CONFLICT_CLEANUP, CONFLICT_CLEANUP]
+    );
     assert_eq!(findings[0].exchange, Some(1));
     assert!(
         findings[0]
@@ -88,45 +67,41 @@ fn initiating_again_without_cancelling_is_flagged() {
 #[test]
 fn cancelling_without_initiating_again_is_flagged() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         listing(2, "posId=pos-1", &["seeded-1"]),
         cancel(3, "seeded-1"),
     ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert!(
-        messages(&findings).contains("never initiated again"),
-        "unexpected message: {}",
-        messages(&findings)
+    assert_only(
+        &check_conflict_cleanup(&exchanges),
+        CONFLICT_CLEANUP,
+        1,
+        "never initiated again",
     );
 }
 
 #[test]
 fn cancelling_a_payment_without_listing_the_pos_is_flagged() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         cancel(2, "seeded-1"),
-        pay(3, "key-1").response(json!({ "paymentId": "pay-2" })),
+        initiate(3, "key-1").response(json!({ "paymentId": "pay-2" })),
     ]);
     let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert_eq!(findings[0].exchange, Some(1));
-    assert!(
-        findings[0]
-            .message
-            .contains("cancelled payment seeded-1 (call #2) without finding it first"),
-        "unexpected message: {}",
-        findings[0].message
+    assert_only(
+        &findings,
+        CONFLICT_CLEANUP,
+        1,
+        "cancelled payment seeded-1 (call #2) without finding it first",
     );
 }
 
 #[test]
 fn cancelling_a_payment_the_listing_did_not_serve_is_flagged() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         listing(2, "posId=pos-1", &["seeded-1"]),
         cancel(3, "guessed-9"),
-        pay(4, "key-1").response(json!({ "paymentId": "pay-2" })),
+        initiate(4, "key-1").response(json!({ "paymentId": "pay-2" })),
     ]);
     let findings = check_conflict_cleanup(&exchanges);
     assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
@@ -147,10 +122,10 @@ fn a_listing_of_another_pos_or_a_failed_one_does_not_find_the_payment() {
         listing(2, "posId=pos-1", &["seeded-1"]).err500(),
     ] {
         let exchanges = build(vec![
-            pay(1, "key-1").refused(ErrorCode::PaymentActive),
+            initiate(1, "key-1").refused(ErrorCode::PaymentActive),
             list,
             cancel(3, "seeded-1"),
-            pay(4, "key-1").response(json!({ "paymentId": "pay-2" })),
+            initiate(4, "key-1").response(json!({ "paymentId": "pay-2" })),
         ]);
         assert_eq!(
             rules_of(&check_conflict_cleanup(&exchanges)),
@@ -162,34 +137,32 @@ fn a_listing_of_another_pos_or_a_failed_one_does_not_find_the_payment() {
 #[test]
 fn a_cleanup_in_a_later_step_does_not_count() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         listing(2, "posId=pos-1", &["seeded-1"]).step(1),
         cancel(3, "seeded-1").step(1),
-        pay(4, "key-2").step(1),
+        initiate(4, "key-2").step(1),
     ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert!(
-        messages(&findings).contains("gave up"),
-        "unexpected message: {}",
-        messages(&findings)
+    assert_only(
+        &check_conflict_cleanup(&exchanges),
+        CONFLICT_CLEANUP,
+        1,
+        "gave up",
     );
 }
 
 #[test]
 fn a_failed_cancel_is_not_a_cleanup() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         listing(2, "posId=pos-1", &["seeded-1"]),
         cancel(3, "seeded-1").refused(ErrorCode::PaymentNotCancellable),
-        pay(4, "key-1"),
+        initiate(4, "key-1"),
     ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert!(
-        messages(&findings).contains("tried again without cancelling"),
-        "unexpected message: {}",
-        messages(&findings)
+    assert_only(
+        &check_conflict_cleanup(&exchanges),
+        CONFLICT_CLEANUP,
+        1,
+        "tried again without cancelling",
     );
 }
 
@@ -208,9 +181,9 @@ fn refund_listing(seq: u64, payment_id: &str) -> Ex {
 #[test]
 fn a_create_answered_in_the_end_loses_nothing() {
     let exchanges = build(vec![
-        pay(1, "key-1").hold200().hung_up(),
-        pay(2, "key-1").err500(),
-        pay(3, "key-1").response(json!({ "paymentId": "pay-1" })),
+        initiate(1, "key-1").hold200().hung_up(),
+        initiate(2, "key-1").err500(),
+        initiate(3, "key-1").response(json!({ "paymentId": "pay-1" })),
         refund(4, "key-2").hold200().hung_up(),
         refund(5, "key-2").response(json!({ "refundId": "ref-1" })),
     ]);
@@ -221,11 +194,11 @@ fn a_create_answered_in_the_end_loses_nothing() {
 fn a_lost_payment_recovered_with_the_documented_lookup_is_clean() {
     for query in ["posId=pos-1&orderId=order-1", "posId=pos-1"] {
         let exchanges = build(vec![
-            pay(1, "key-1").hold200().hung_up(),
-            pay(2, "key-1").err500(),
+            initiate(1, "key-1").hold200().hung_up(),
+            initiate(2, "key-1").err500(),
             listing(3, query, &["pay-1"]),
             poll(4, "pay-1", "Initiated"),
-            pay(5, "key-2")
+            initiate(5, "key-2")
                 .step(1)
                 .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 })),
         ]);
@@ -266,19 +239,16 @@ fn a_case_ending_without_the_lookup_is_flagged_at_the_last_attempt() {
 #[test]
 fn a_new_create_for_the_same_order_before_the_lookup_is_a_duplicate() {
     let exchanges = build(vec![
-        pay(1, "key-1").hold200().hung_up(),
-        pay(2, "key-2").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").hold200().hung_up(),
+        initiate(2, "key-2").refused(ErrorCode::PaymentActive),
         listing(3, "posId=pos-1", &["pay-1"]),
     ]);
     let findings = check_lost_ids(&exchanges);
-    assert_eq!(rules_of(&findings), vec![LOST_ID_RECOVERED]);
-    assert_eq!(findings[0].exchange, Some(2));
-    assert!(
-        findings[0]
-            .message
-            .contains("another payment for orderId order-1"),
-        "unexpected message: {}",
-        findings[0].message
+    assert_only(
+        &findings,
+        LOST_ID_RECOVERED,
+        2,
+        "another payment for orderId order-1",
     );
 }
 
@@ -292,19 +262,13 @@ fn acting_on_an_id_found_another_way_is_flagged() {
         call(3, Endpoint::CaptureRefund).id("ref-1"),
     ]);
     let findings = check_lost_ids(&exchanges);
-    assert_eq!(rules_of(&findings), vec![LOST_ID_RECOVERED]);
-    assert_eq!(findings[0].exchange, Some(3));
-    assert!(
-        findings[0].message.contains("acted on refund ref-1"),
-        "unexpected message: {}",
-        findings[0].message
-    );
+    assert_only(&findings, LOST_ID_RECOVERED, 3, "acted on refund ref-1");
 }
 
 #[test]
 fn the_wrong_lookup_does_not_recover_the_id() {
     let exchanges = build(vec![
-        pay(1, "key-1").hold200().hung_up(),
+        initiate(1, "key-1").hold200().hung_up(),
         listing(2, "posId=pos-1&orderId=order-2", &[]),
         refund_listing(3, "pay-1"),
         listing(4, "posId=pos-1", &["pay-1"]).err500(),
@@ -318,8 +282,8 @@ fn the_wrong_lookup_does_not_recover_the_id() {
 #[test]
 fn a_refused_create_loses_no_id() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        pay(2, "key-2").refused(ErrorCode::InvalidAmount),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(2, "key-2").refused(ErrorCode::InvalidAmount),
     ]);
     assert_eq!(check_lost_ids(&exchanges), Vec::new());
 }

@@ -6,19 +6,9 @@ use super::*;
 use crate::catalogue::model::Profile;
 use crate::judge::evidence;
 use crate::judge::fixtures::{
-    Evidence, Ex, VERSION_HEADER_NAME, build, call, off_api, poll, rules_of,
+    Evidence, VERSION_HEADER_NAME, build, call, cancel, initiate, off_api, poll, rules_of,
 };
 use crate::pos::{Endpoint, ErrorCode};
-
-fn pay(seq: u64, key: &str) -> Ex {
-    call(seq, Endpoint::InitiatePayment)
-        .key(key)
-        .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 }))
-}
-
-fn cancel(seq: u64, payment_id: &str) -> Ex {
-    call(seq, Endpoint::CancelPayment).id(payment_id)
-}
 
 #[test]
 fn a_missing_version_header_is_reported_once_at_the_first_call() {
@@ -92,7 +82,7 @@ fn a_truncated_recording_fails_the_case_and_says_what_was_dropped() {
 
 #[test]
 fn a_400_is_reported_with_its_code_and_message() {
-    let exchanges = build(vec![pay(1, "key-1").refused(ErrorCode::InvalidAmount)]);
+    let exchanges = build(vec![initiate(1, "key-1").refused(ErrorCode::InvalidAmount)]);
     let findings = check_accepted(&exchanges);
     assert_eq!(rules_of(&findings), vec![REQUEST_ACCEPTED]);
     assert_eq!(findings[0].exchange, Some(1));
@@ -122,10 +112,10 @@ fn a_404_without_body_is_reported_without_a_code() {
 #[test]
 fn conflicts_1301_unauthorized_and_server_errors_are_not_refusals() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         poll(2, "pay-1", "Initiated").status(401),
-        pay(3, "key-1").err500(),
-        pay(4, "key-1"),
+        initiate(3, "key-1").err500(),
+        initiate(4, "key-1"),
     ]);
     assert_eq!(check_accepted(&exchanges), Vec::new());
 }
@@ -145,9 +135,12 @@ fn another_409_is_a_refusal() {
 #[test]
 fn a_well_behaved_payment_passes_every_rule() {
     let evidence = Evidence::of(vec![
-        pay(1, "key-1").hold200().hung_up().at(1_000.0, 3_000.0),
-        pay(2, "key-1").err500().at(3_100.0, 3_400.0),
-        pay(3, "key-1")
+        initiate(1, "key-1")
+            .hold200()
+            .hung_up()
+            .at(1_000.0, 3_000.0),
+        initiate(2, "key-1").err500().at(3_100.0, 3_400.0),
+        initiate(3, "key-1")
             .at(3_500.0, 3_510.0)
             .response(json!({ "paymentId": "pay-1" })),
         poll(4, "pay-1", "Initiated").at(3_600.0, 3_610.0),
@@ -164,12 +157,12 @@ fn a_well_behaved_payment_passes_every_rule() {
 #[test]
 fn the_documented_cleanup_after_a_conflict_passes_every_rule() {
     let evidence = Evidence::of(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         call(2, Endpoint::QueryPaymentIds)
             .query("posId=pos-1")
             .response(json!({ "paymentIds": ["seeded-1"] })),
         cancel(3, "seeded-1"),
-        pay(4, "key-1").response(json!({ "paymentId": "pay-2" })),
+        initiate(4, "key-1").response(json!({ "paymentId": "pay-2" })),
     ]);
     assert_eq!(check_all(&evidence.get()), Vec::new());
 }
@@ -213,17 +206,17 @@ fn a_refusal_a_specific_rule_explains_is_not_reported_again() {
 #[test]
 fn check_all_applies_every_rule_family() {
     let mut evidence = Evidence::of(vec![
-        pay(1, "key-1").without_header(VERSION_HEADER_NAME),
-        pay(2, "key-1").step(1),
+        initiate(1, "key-1").without_header(VERSION_HEADER_NAME),
+        initiate(2, "key-1").step(1),
         poll(3, "pay-1", "CancelledByUser").at(3_000.0, 3_010.0),
         poll(4, "pay-1", "CancelledByUser").at(3_020.0, 3_030.0),
         call(5, Endpoint::CapturePayment)
             .id("pay-2")
             .hold200()
             .at(5_000.0, 15_000.0),
-        pay(6, "key-3").refused(ErrorCode::PaymentActive),
-        pay(7, "key-4").refused(ErrorCode::InvalidOrderId),
-        pay(8, "key-4")
+        initiate(6, "key-3").refused(ErrorCode::PaymentActive),
+        initiate(7, "key-4").refused(ErrorCode::InvalidOrderId),
+        initiate(8, "key-4")
             .refused(ErrorCode::InvalidOrderId)
             .without_header(crate::pos::headers::IBM_CLIENT_ID)
             .merchant_vat_from(Some(crate::exchange::VatSource::Missing)),
@@ -274,8 +267,8 @@ fn check_all_applies_every_rule_family() {
 #[test]
 fn the_documented_timeouts_are_judged_in_the_strict_profile_only() {
     let mut evidence = Evidence::of(vec![
-        pay(1, "key-1").hold200().at(0.0, 5_000.0).hung_up(),
-        pay(2, "key-1"),
+        initiate(1, "key-1").hold200().at(0.0, 5_000.0).hung_up(),
+        initiate(2, "key-1"),
     ]);
     evidence.profile = Profile::Mobilepay;
     assert_eq!(
