@@ -42,6 +42,36 @@ pub struct Exchange {
     pub fault: Option<FaultReply>,
     /// How the exchange ended.
     pub outcome: ExchangeOutcome,
+    /// Where the merchant a PoS call acts for came from (`None` outside the PoS API and in
+    /// recordings made before the service noted it). The token itself is never recorded, so
+    /// this is how the judge learns whether it claimed a merchant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_vat_from: Option<VatSource>,
+}
+
+/// Where the merchant VAT number of a PoS call came from (domain reference §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VatSource {
+    /// The token's `merchant_vat` claim (a header, if sent too, must agree with it).
+    Claim,
+    /// The `X-MobilePay-Merchant-VAT-Number` header, the token claiming no merchant.
+    Header,
+    /// Neither: the call names no merchant.
+    #[serde(rename = "none")]
+    Missing,
+}
+
+impl VatSource {
+    /// The source of a call whose token claims a merchant (or not) and which carries the VAT
+    /// header (or not): the claim wins, as it does in the service.
+    pub fn of(claimed: bool, header: bool) -> VatSource {
+        match (claimed, header) {
+            (true, _) => VatSource::Claim,
+            (false, true) => VatSource::Header,
+            (false, false) => VatSource::Missing,
+        }
+    }
 }
 
 /// How an exchange ended.
@@ -74,6 +104,13 @@ impl Exchange {
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(name))
             .count()
+    }
+
+    /// The value of a query parameter of the path (percent-decoded; the first if repeated).
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let (_, query) = self.path.split_once('?')?;
+        let pairs = crate::pos::query::parse(query);
+        crate::pos::query::get(&pairs, name).map(str::to_string)
     }
 
     /// The request body parsed as JSON, if it is JSON.
@@ -126,5 +163,40 @@ impl Exchange {
             self.path,
             self.ended_ms - self.received_ms
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_names_the_merchant_before_the_header() {
+        assert_eq!(VatSource::of(true, true), VatSource::Claim);
+        assert_eq!(VatSource::of(true, false), VatSource::Claim);
+        assert_eq!(VatSource::of(false, true), VatSource::Header);
+        assert_eq!(VatSource::of(false, false), VatSource::Missing);
+        assert_eq!(
+            serde_json::to_string(&VatSource::Missing).ok().as_deref(),
+            Some("\"none\"")
+        );
+    }
+
+    #[test]
+    fn query_parameters_are_read_decoded_from_the_path() {
+        let exchange: Exchange = match serde_json::from_value(serde_json::json!({
+            "seq": 1, "case": null, "step": null, "receivedMs": 0.0, "endedMs": 1.0,
+            "method": "GET", "path": "/pos/v10/payments?posId=p-1&orderId=a%20b",
+            "endpoint": "GET /payments", "resourceId": null, "headers": [],
+            "requestBody": null, "status": 200, "responseBody": null, "fault": null,
+            "outcome": "answered"
+        })) {
+            Ok(exchange) => exchange,
+            Err(e) => panic!("a recording without merchantVatFrom still reads: {e}"),
+        };
+        assert_eq!(exchange.merchant_vat_from, None);
+        assert_eq!(exchange.query_param("posId").as_deref(), Some("p-1"));
+        assert_eq!(exchange.query_param("orderId").as_deref(), Some("a b"));
+        assert_eq!(exchange.query_param("state"), None);
     }
 }

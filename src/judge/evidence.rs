@@ -9,10 +9,11 @@
 use serde_json::{Map, Value};
 
 use crate::catalogue::{Operation, Step};
-use crate::exchange::{Exchange, ExchangeOutcome};
+use crate::exchange::Exchange;
 use crate::pos::{Endpoint, PaymentStatus};
 use crate::report::{Finding, StepOutcome, StepReport};
 
+use super::seen::{contains_string, is_about, received};
 use super::{CaseEvidence, StepObservation, pos_exchanges};
 
 /// Rule id: every id a step reports was served to the client.
@@ -52,7 +53,7 @@ pub fn check_steps(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
             continue;
         };
         let served: Vec<&Exchange> = pos_exchanges(evidence.exchanges)
-            .filter(|e| by_step(e, report.index) && was_served(e))
+            .filter(|e| by_step(e, report.index) && received(e))
             .collect();
         findings.extend(check_ids(&served, report, result));
         findings.extend(check_status(&served, report, result));
@@ -87,34 +88,11 @@ fn by_step(exchange: &Exchange, index: usize) -> bool {
     exchange.step.is_none_or(|step| step <= index)
 }
 
-/// Whether the client received a 200 answer: a held answer it hung up on never reached it.
-fn was_served(exchange: &Exchange) -> bool {
-    exchange.outcome == ExchangeOutcome::Answered && exchange.status == Some(200)
-}
-
-/// Whether the id in the exchange's path is `id` (ids are GUIDs, compared case-insensitively).
-fn is_about(exchange: &Exchange, id: &str) -> bool {
-    exchange
-        .resource_id
-        .as_deref()
-        .is_some_and(|r| r.eq_ignore_ascii_case(id))
-}
-
 /// A reported value as text: strings bare, anything else as JSON.
 fn shown(value: &Value) -> String {
     value
         .as_str()
         .map_or_else(|| value.to_string(), str::to_string)
-}
-
-/// Whether `value` holds the string `wanted` anywhere (case-insensitively).
-fn contains_string(value: &Value, wanted: &str) -> bool {
-    match value {
-        Value::String(text) => text.eq_ignore_ascii_case(wanted),
-        Value::Array(items) => items.iter().any(|v| contains_string(v, wanted)),
-        Value::Object(fields) => fields.values().any(|v| contains_string(v, wanted)),
-        _ => false,
-    }
 }
 
 fn check_ids(

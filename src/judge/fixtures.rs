@@ -28,8 +28,8 @@ pub(crate) struct Ex {
     query: Option<String>,
 }
 
-/// Call number `seq` of `endpoint`: in step 0, carrying the certified version header, received
-/// at `seq` seconds and answered 200 (no body) 10 ms later.
+/// Call number `seq` of `endpoint`: in step 0, carrying the certified version header and a
+/// client id, received at `seq` seconds and answered 200 (no body) 10 ms later.
 pub(crate) fn call(seq: u64, endpoint: Endpoint) -> Ex {
     let received_ms = seq as f64 * 1000.0;
     Ex {
@@ -43,12 +43,19 @@ pub(crate) fn call(seq: u64, endpoint: Endpoint) -> Ex {
             path: String::new(),
             endpoint: Some(endpoint.to_string()),
             resource_id: None,
-            headers: vec![(VERSION_HEADER_NAME.to_string(), VERSION.to_string())],
+            headers: vec![
+                (VERSION_HEADER_NAME.to_string(), VERSION.to_string()),
+                (
+                    crate::pos::headers::IBM_CLIENT_ID.to_string(),
+                    "client-1".to_string(),
+                ),
+            ],
             request_body: None,
             status: Some(200),
             response_body: None,
             fault: None,
             outcome: ExchangeOutcome::Answered,
+            merchant_vat_from: None,
         },
         endpoint: Some(endpoint),
         query: None,
@@ -131,6 +138,12 @@ impl Ex {
         self
     }
 
+    /// Where the service noted the call's merchant VAT came from.
+    pub(crate) fn merchant_vat_from(mut self, source: Option<crate::exchange::VatSource>) -> Self {
+        self.exchange.merchant_vat_from = source;
+        self
+    }
+
     /// The idempotency key.
     pub(crate) fn key(self, key: &str) -> Self {
         self.without_header(KEY).header(KEY, key)
@@ -193,6 +206,36 @@ impl Ex {
         }
         self.exchange
     }
+}
+
+/// `POST /payments` of 25 on `pos-1` for `order-1` under `key`, answered 200 without a body.
+pub(crate) fn initiate(seq: u64, key: &str) -> Ex {
+    call(seq, Endpoint::InitiatePayment)
+        .key(key)
+        .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 }))
+}
+
+/// `POST /payments/{id}/cancel`, answered 200.
+pub(crate) fn cancel(seq: u64, payment_id: &str) -> Ex {
+    call(seq, Endpoint::CancelPayment).id(payment_id)
+}
+
+/// `GET /payments?{query}` answered with `ids`.
+pub(crate) fn listing(seq: u64, query: &str, ids: &[&str]) -> Ex {
+    call(seq, Endpoint::QueryPaymentIds)
+        .query(query)
+        .response(json!({ "paymentIds": ids }))
+}
+
+/// Asserts that `findings` is one finding of `rule` at exchange `seq` whose message says `says`.
+pub(crate) fn assert_only(findings: &[Finding], rule: &str, seq: u64, says: &str) {
+    assert_eq!(rules_of(findings), vec![rule]);
+    assert_eq!(findings[0].exchange, Some(seq));
+    assert!(
+        findings[0].message.contains(says),
+        "expected `{says}` in: {}",
+        findings[0].message
+    );
 }
 
 /// Builds every exchange.
@@ -283,6 +326,7 @@ pub(crate) struct Evidence {
     pub(crate) observations: Vec<StepObservation>,
     pub(crate) exchanges: Vec<Exchange>,
     pub(crate) open_reservations: Vec<String>,
+    pub(crate) open_refunds: Vec<String>,
     pub(crate) time_scale: f64,
     pub(crate) truncated: Option<Truncation>,
     pub(crate) profile: crate::catalogue::model::Profile,
@@ -297,6 +341,7 @@ impl Evidence {
             observations: Vec::new(),
             exchanges: build(exchanges),
             open_reservations: Vec::new(),
+            open_refunds: Vec::new(),
             time_scale: 1.0,
             truncated: None,
             profile: crate::catalogue::model::Profile::Strict,
@@ -318,6 +363,7 @@ impl Evidence {
             observations: &self.observations,
             exchanges: &self.exchanges,
             open_reservations: &self.open_reservations,
+            open_refunds: &self.open_refunds,
             declared_version: VERSION,
             time_scale: self.time_scale,
             truncated: self.truncated.as_ref(),

@@ -4,12 +4,19 @@
 //! against what the service served and holds (the evidence), applies the step expectations to
 //! every step, and names the rule, the step and the exchange in each finding.
 
+pub mod amounts;
 pub mod evidence;
 pub mod expect;
 #[cfg(test)]
 mod fixtures;
+pub mod headers;
+pub mod lifecycle;
+pub mod lookups;
+pub mod refusals;
+pub mod restrictions;
 pub mod retry;
 pub mod rules;
+pub mod seen;
 pub mod timing;
 
 use std::collections::BTreeMap;
@@ -57,6 +64,8 @@ pub struct CaseEvidence<'a> {
     pub exchanges: &'a [Exchange],
     /// Payments created in the case and still reserved at its end.
     pub open_reservations: &'a [String],
+    /// Refunds created in the case and still open (Initiated or Reserved) at its end.
+    pub open_refunds: &'a [String],
     /// The version the session certifies.
     pub declared_version: &'a str,
     /// The service's time scale.

@@ -23,7 +23,8 @@ pub const RETRY_BODY: &str = "retry-body-identical";
 /// Rule id: at most five retries per logical request.
 pub const RETRY_LIMIT: &str = "retry-limit";
 
-const KEY_HEADER: &str = crate::pos::headers::IDEMPOTENCY_KEY;
+/// The idempotency key header, as recorded.
+pub const KEY_HEADER: &str = crate::pos::headers::IDEMPOTENCY_KEY;
 
 fn takes_key(exchange: &Exchange) -> bool {
     exchange
@@ -31,8 +32,9 @@ fn takes_key(exchange: &Exchange) -> bool {
         .is_some_and(Endpoint::requires_idempotency_key)
 }
 
-/// The attempt `exchange` retries, if it is a retry.
-fn retried_attempt<'a>(earlier: &[&'a Exchange], exchange: &Exchange) -> Option<&'a Exchange> {
+/// The attempt `exchange` retries, if it is a retry: the latest earlier call on the same endpoint
+/// and resource within the same step, when that call failed in a way worth retrying.
+pub fn retried_attempt<'a>(earlier: &[&'a Exchange], exchange: &Exchange) -> Option<&'a Exchange> {
     let previous = earlier.iter().rev().find(|p| {
         p.endpoint == exchange.endpoint
             && p.resource_id == exchange.resource_id
@@ -233,6 +235,40 @@ mod tests {
             capture(2, 60.0),
         ]);
         assert_eq!(rules_of(&check(&exchanges)), vec![RETRY_BODY]);
+    }
+
+    #[test]
+    fn a_ready_or_refund_retry_with_another_body_is_flagged() {
+        let ready = |seq: u64, amount: f64| {
+            call(seq, Endpoint::PaymentReady)
+                .id("pay-1")
+                .body(json!({ "amount": amount, "currencyCode": "DKK" }))
+        };
+        let refund = |seq: u64, amount: f64| {
+            call(seq, Endpoint::CreateRefund)
+                .key("key-9")
+                .body(json!({ "paymentId": "pay-1", "refundOrderId": "r-1", "amount": amount }))
+        };
+        let same = build(vec![
+            ready(1, 12.5).hold200().hung_up(),
+            ready(2, 12.5).err500(),
+            ready(3, 12.5),
+            refund(4, 10.0).hold200().hung_up(),
+            refund(5, 10.0),
+        ]);
+        assert_eq!(check(&same), Vec::new());
+        let changed = build(vec![
+            ready(1, 12.5).hold200().hung_up(),
+            ready(2, 12.0),
+            refund(3, 10.0).err500(),
+            refund(4, 9.0),
+        ]);
+        let findings = check(&changed);
+        assert_eq!(rules_of(&findings), vec![RETRY_BODY, RETRY_BODY]);
+        assert_eq!(
+            findings.iter().map(|f| f.exchange).collect::<Vec<_>>(),
+            vec![Some(2), Some(4)]
+        );
     }
 
     #[test]

@@ -1,26 +1,26 @@
 //! The conduct rules that apply to every exchange of every case, each with a stable id that
-//! appears in findings: the version header (B15), retries and idempotency (see [`super::retry`]),
-//! timeouts and poll pacing (see [`super::timing`]), no calls after a terminal state (B10),
-//! cleaning up an active payment after 409 `1301` (B7), settling every reservation (B12), and
+//! appears in findings: the version header (B15) here, the merchant and client-id headers (B16,
+//! [`super::headers`]), retries and idempotency ([`super::retry`]), no blind repeat of a refused
+//! request ([`super::refusals`], B6), timeouts and poll pacing ([`super::timing`]), lookups after
+//! a conflict or a lost answer ([`super::lookups`], B7, B8), the state machines
+//! ([`super::lifecycle`], B10, B12, B14), capture and refund amounts ([`super::amounts`], B11),
+//! card restrictions ([`super::restrictions`]), and — for any refusal no specific rule explains —
 //! no request the service had to refuse.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use crate::catalogue::model::Profile;
 use crate::exchange::Exchange;
-use crate::pos::{Endpoint, PaymentStatus};
+use crate::pos::ErrorCode;
 use crate::report::{Finding, Truncation};
 
-use super::{CaseEvidence, finding, pos_exchanges, retry, timing};
+use super::{
+    CaseEvidence, amounts, finding, headers, lifecycle, lookups, pos_exchanges, refusals,
+    restrictions, retry, timing,
+};
 
 /// Rule id: every call carries the version being certified.
 pub const VERSION_HEADER: &str = "version-header";
-/// Rule id: no call about a payment the client saw in a terminal state.
-pub const AFTER_TERMINAL: &str = "no-action-after-terminal-state";
-/// Rule id: 409 `1301` is answered by cancelling the active payment and initiating again.
-pub const CONFLICT_CLEANUP: &str = "active-payment-cleaned-up";
-/// Rule id: no reservation is left open at the end of a case.
-pub const RESERVATION_SETTLED: &str = "reservation-settled";
 /// Rule id: the service accepted every request (no unexpected 4xx).
 pub const REQUEST_ACCEPTED: &str = "request-accepted";
 /// Rule id: a case stays within the calls the service records.
@@ -31,6 +31,14 @@ pub const RULES: &[(&str, &str)] = &[
     (
         VERSION_HEADER,
         "every PoS call carries X-MobilePay-Client-System-Version equal to the certified version",
+    ),
+    (
+        headers::MERCHANT_VAT_SENT,
+        "every PoS call names its merchant, by the token's merchant_vat claim or the X-MobilePay-Merchant-VAT-Number header",
+    ),
+    (
+        headers::CLIENT_ID_HEADER,
+        "every PoS call carries x-ibm-client-id",
     ),
     (
         retry::KEY_PRESENT,
@@ -53,6 +61,10 @@ pub const RULES: &[(&str, &str)] = &[
         "at most five retries per logical request",
     ),
     (
+        refusals::NO_BLIND_RETRY,
+        "a request refused with a 4xx is not sent again identically unless a state-changing call (or, after 401, a new token) came in between; after a 409, a lookup too",
+    ),
+    (
         timing::HELD_ANSWER,
         "a held answer is abandoned before the hold ends, and retried",
     ),
@@ -65,20 +77,48 @@ pub const RULES: &[(&str, &str)] = &[
         "polls of a resource are at least pollDelayInMs apart",
     ),
     (
-        AFTER_TERMINAL,
-        "no capture, cancel, ready or poll of a payment seen in a terminal state",
+        lifecycle::AFTER_TERMINAL,
+        "no capture, cancel, ready or poll of a payment or refund seen in a terminal state",
     ),
     (
-        CONFLICT_CLEANUP,
-        "after 409 1301 the client cancels the active payment and initiates again",
+        lookups::CONFLICT_CLEANUP,
+        "after 409 1301 the client lists the PoS's payments (GET /payments?posId=…), cancels the active one the listing served and initiates again",
     ),
     (
-        RESERVATION_SETTLED,
+        lookups::LOST_ID_RECOVERED,
+        "when no attempt of a create answered, the id is recovered with the documented lookup before acting on it or creating again for the same order",
+    ),
+    (
+        lifecycle::READY_AFTER_PAIRED,
+        "a prepared payment is readied only after a poll showed it Paired, unless the case readies it before check-in",
+    ),
+    (
+        restrictions::RESTRICTIONS_SENT,
+        "the restrictions a pay or ready step asks for are on every initiate or ready attempt, never on a prepare",
+    ),
+    (
+        amounts::CAPTURE_WHEN_RESERVED,
+        "a payment is captured only after a poll showed it Reserved",
+    ),
+    (
+        amounts::CAPTURE_AMOUNT,
+        "a capture is above 0, at most the reserved amount, the full amount unless partial capture is possible, and the same on every attempt",
+    ),
+    (
+        amounts::REFUND_AMOUNT,
+        "a refund is of a captured payment, in its currency, and all its refunds stay within the captured amount",
+    ),
+    (
+        lifecycle::RESERVATION_SETTLED,
         "every reserved payment is captured or cancelled before the case ends",
     ),
     (
+        lifecycle::REFUND_FOLLOWED_UP,
+        "every refund created in the case is captured or cancelled before the case ends",
+    ),
+    (
         REQUEST_ACCEPTED,
-        "the service refuses no request with a 4xx the case did not provoke",
+        "the service refuses no request with a 4xx the case did not provoke (unless a rule above names the refusal)",
     ),
     (
         CALL_VOLUME,
@@ -101,16 +141,30 @@ pub fn check_all(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
     let exchanges = evidence.exchanges;
     let mut findings = Vec::new();
     findings.extend(check_version_header(exchanges, evidence.declared_version));
+    findings.extend(headers::check_merchant_vat(exchanges));
+    findings.extend(headers::check_client_id(exchanges));
     findings.extend(retry::check(exchanges));
+    findings.extend(refusals::check(exchanges));
     findings.extend(timing::check_held_answers(exchanges));
     if evidence.profile == Profile::Strict {
         findings.extend(timing::check_timeouts(exchanges, evidence.time_scale));
     }
     findings.extend(timing::check_poll_delays(exchanges, evidence.time_scale));
-    findings.extend(check_after_terminal(exchanges));
-    findings.extend(check_conflict_cleanup(exchanges));
-    findings.extend(check_reservations(evidence.open_reservations));
-    findings.extend(check_accepted(exchanges));
+    findings.extend(lifecycle::check_after_terminal(exchanges));
+    findings.extend(lookups::check_conflict_cleanup(exchanges));
+    findings.extend(lookups::check_lost_ids(exchanges));
+    findings.extend(lifecycle::check_ready_after_paired(evidence));
+    findings.extend(restrictions::check(evidence));
+    findings.extend(amounts::check(exchanges));
+    findings.extend(lifecycle::check_reservations(evidence.open_reservations));
+    findings.extend(lifecycle::check_refunds(evidence.open_refunds));
+    // A refusal another rule explains is named once, by that rule.
+    let explained: BTreeSet<u64> = findings.iter().filter_map(|f| f.exchange).collect();
+    findings.extend(
+        check_accepted(exchanges)
+            .into_iter()
+            .filter(|f| f.exchange.is_none_or(|seq| !explained.contains(&seq))),
+    );
     findings.extend(check_volume(evidence.truncated));
     findings
 }
@@ -163,120 +217,18 @@ fn check_version_header(exchanges: &[Exchange], declared: &str) -> Vec<Finding> 
     )]
 }
 
-fn payment_status(exchange: &Exchange) -> Option<PaymentStatus> {
-    let json = exchange.response_json()?;
-    PaymentStatus::parse(json.get("status")?.as_str()?)
-}
-
-/// B10: once a poll showed a payment terminal, the client leaves it alone.
-fn check_after_terminal(exchanges: &[Exchange]) -> Vec<Finding> {
-    let mut seen_terminal: BTreeMap<&str, (u64, PaymentStatus)> = BTreeMap::new();
-    let mut findings = Vec::new();
-    for exchange in pos_exchanges(exchanges) {
-        let Some(endpoint) = exchange.pos_endpoint() else {
-            continue;
-        };
-        let about_payment = matches!(
-            endpoint,
-            Endpoint::QueryPayment
-                | Endpoint::CapturePayment
-                | Endpoint::CancelPayment
-                | Endpoint::PaymentReady
-        );
-        let Some(id) = exchange.resource_id.as_deref().filter(|_| about_payment) else {
-            continue;
-        };
-        if let Some((seq, status)) = seen_terminal.get(id) {
-            findings.push(finding(
-                AFTER_TERMINAL,
-                Some(exchange),
-                format!(
-                    "{} {} after call #{seq} showed the payment {status}, a terminal state",
-                    exchange.method, exchange.path
-                ),
-            ));
-            continue;
-        }
-        if endpoint == Endpoint::QueryPayment {
-            if let Some(status) = payment_status(exchange).filter(|s| s.is_terminal()) {
-                seen_terminal.insert(id, (exchange.seq, status));
-            }
-        }
-    }
-    findings
-}
-
-/// B7: a 409 `1301` is followed, in the same step, by a successful cancel and a successful new
-/// initiate.
-fn check_conflict_cleanup(exchanges: &[Exchange]) -> Vec<Finding> {
-    let calls: Vec<&Exchange> = pos_exchanges(exchanges).collect();
-    let mut findings = Vec::new();
-    for (index, call) in calls.iter().enumerate() {
-        let creates = matches!(
-            call.pos_endpoint(),
-            Some(Endpoint::InitiatePayment | Endpoint::PreparePayment)
-        );
-        if !creates || call.status != Some(409) || call.error_code().as_deref() != Some("1301") {
-            continue;
-        }
-        let later: Vec<&&Exchange> = calls[index + 1..]
-            .iter()
-            .filter(|e| e.step == call.step)
-            .collect();
-        let cancelled = later.iter().position(|e| {
-            e.pos_endpoint() == Some(Endpoint::CancelPayment) && e.status == Some(200)
-        });
-        let retried = cancelled.and_then(|at| {
-            later[at + 1..]
-                .iter()
-                .find(|e| e.pos_endpoint() == call.pos_endpoint() && e.status == Some(200))
-        });
-        let problem = match (cancelled, retried) {
-            (Some(_), Some(_)) => continue,
-            (None, _)
-                if later
-                    .iter()
-                    .any(|e| e.pos_endpoint() == call.pos_endpoint()) =>
-            {
-                "tried again without cancelling the active payment"
-            }
-            (None, _) => "gave up without cancelling the active payment",
-            (Some(_), None) => "cancelled the active payment but never initiated again",
-        };
-        findings.push(finding(
-            CONFLICT_CLEANUP,
-            Some(call),
-            format!(
-                "after 409 1301 on {} the client {problem}; it must list the PoS's payments (GET /payments?posId=…), cancel the active one and initiate again",
-                call.path
-            ),
-        ));
-    }
-    findings
-}
-
-/// B12: every payment reserved during the case is captured or cancelled by its end.
-fn check_reservations(open: &[String]) -> Vec<Finding> {
-    open.iter()
-        .map(|id| {
-            finding(
-                RESERVATION_SETTLED,
-                None,
-                format!("payment {id} was left Reserved at the end of the case; every reservation must be captured or cancelled"),
-            )
-        })
-        .collect()
-}
-
 /// No 4xx the case did not provoke: 409 `1301` belongs to the cleanup rule and 401 to token
 /// expiry; every other refusal means the client sent something it should not have.
 fn check_accepted(exchanges: &[Exchange]) -> Vec<Finding> {
+    let active = ErrorCode::PaymentActive;
     pos_exchanges(exchanges)
         .filter(|e| {
             e.status
                 .is_some_and(|s| (400..500).contains(&s) && s != 401)
         })
-        .filter(|e| !(e.status == Some(409) && e.error_code().as_deref() == Some("1301")))
+        .filter(|e| {
+            !(e.status == Some(active.status()) && e.error_code().as_deref() == Some(active.code()))
+        })
         .map(|e| {
             let code = e
                 .error_code()

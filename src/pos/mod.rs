@@ -10,6 +10,7 @@ pub mod dto;
 pub mod endpoint;
 pub mod error;
 pub mod headers;
+pub mod query;
 pub mod refund_state;
 pub mod state;
 pub mod transitions;

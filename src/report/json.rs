@@ -122,6 +122,7 @@ pub(super) mod tests {
             response_body: Some(response.into()),
             fault: None,
             outcome: ExchangeOutcome::Answered,
+            merchant_vat_from: None,
         }
     }
 

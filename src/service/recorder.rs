@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 
 use crate::catalogue::model::FaultReply;
-use crate::exchange::{Exchange, ExchangeOutcome};
+use crate::exchange::{Exchange, ExchangeOutcome, VatSource};
 use crate::report::Truncation;
 
 use super::handle::SessionHandle;
@@ -164,6 +164,7 @@ impl ExchangeGuard {
             response_body: None,
             fault: None,
             outcome: ExchangeOutcome::ClientHungUp,
+            merchant_vat_from: None,
         };
         ExchangeGuard {
             session,
@@ -175,6 +176,13 @@ impl ExchangeGuard {
     pub fn set_fault(&mut self, fault: Option<FaultReply>) {
         if let Some(exchange) = self.exchange.as_mut() {
             exchange.fault = fault;
+        }
+    }
+
+    /// Notes where the merchant the call acts for came from (PoS calls only).
+    pub fn set_merchant_vat_from(&mut self, source: VatSource) {
+        if let Some(exchange) = self.exchange.as_mut() {
+            exchange.merchant_vat_from = Some(source);
         }
     }
 
@@ -283,6 +291,21 @@ mod tests {
                 (2, ExchangeOutcome::Answered, Some(200))
             ]
         );
+    }
+
+    #[test]
+    fn the_source_of_the_merchant_vat_is_recorded() {
+        let session = handle();
+        let mut guard = open(&session, None);
+        guard.set_merchant_vat_from(VatSource::Claim);
+        guard.answer(200, None);
+        let sources: Vec<Option<VatSource>> = session
+            .recording()
+            .all()
+            .iter()
+            .map(|e| e.merchant_vat_from)
+            .collect();
+        assert_eq!(sources, vec![Some(VatSource::Claim)]);
     }
 
     #[test]

@@ -38,6 +38,15 @@ pub fn conclude(
         })
         .map(|p| p.id.clone())
         .collect();
+    let open_refunds: Vec<String> = session
+        .world()
+        .refunds
+        .values()
+        .filter(|r| {
+            r.created_in_case.as_deref() == Some(armed.id.as_str()) && !r.status.is_terminal()
+        })
+        .map(|r| r.id.clone())
+        .collect();
     let verdict = match (unjudged, session.case(&armed.id)) {
         (Some(verdict), _) => verdict,
         (None, None) => Verdict::Error {
@@ -50,6 +59,7 @@ pub fn conclude(
                 observations: &armed.observations,
                 exchanges: &recorded.exchanges,
                 open_reservations: &open_reservations,
+                open_refunds: &open_refunds,
                 declared_version: &identity.client_version,
                 time_scale: session.clock().scale(),
                 truncated: recorded.truncated.as_ref(),
@@ -62,6 +72,7 @@ pub fn conclude(
     CaseRecord {
         exchanges: recorded.exchanges,
         open_reservations,
+        open_refunds,
         verdict,
         truncated: recorded.truncated,
     }

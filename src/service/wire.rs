@@ -110,6 +110,9 @@ pub struct CaseRecord {
     pub exchanges: Vec<Exchange>,
     /// Payments created during the case and still `Reserved` at its end.
     pub open_reservations: Vec<String>,
+    /// Refunds created during the case and still open (Initiated or Reserved) at its end.
+    #[serde(default)]
+    pub open_refunds: Vec<String>,
     /// The case's final verdict.
     pub verdict: Verdict,
     /// Set when the case made more calls than the service records.

@@ -1,7 +1,8 @@
 //! The judge, proven end to end: each deliberate misbehaviour of the reference client makes the
 //! case that targets it fail with the expected rule, exit code 1, and a JUnit failure of that
 //! type; a client reporting statuses it never polled is caught on evidence alone; the correct
-//! client passes everything.
+//! client passes everything; and calls made straight over the session API without a merchant or
+//! client id are named by their own rules.
 
 use mpcert::app::RunOutcome;
 use mpcert::catalogue::model::Profile;
@@ -220,4 +221,67 @@ async fn reporting_the_expected_cancellation_without_polling_fails_on_evidence_a
         rules(case(&outcome.report, target)),
         vec!["result-status-served"]
     );
+}
+
+/// The findings of a case finished over the session API, as (rule, exchange) pairs.
+fn findings_of(record: &serde_json::Value) -> Vec<(String, u64)> {
+    record["verdict"]["findings"]
+        .as_array()
+        .map(|findings| {
+            findings
+                .iter()
+                .map(|f| {
+                    let rule = f["rule"].as_str().unwrap_or_default().to_string();
+                    (rule, f["exchange"].as_u64().unwrap_or_default())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_call_naming_no_merchant_or_client_id_is_named_by_its_own_rules() {
+    use crate::pos_client::{DK, Pos, cases, open, service, session_request};
+    use mpcert::pos::Endpoint;
+
+    let service = service(0.01).await;
+    let http = reqwest::Client::new();
+    let session = open(&http, &service, &session_request(&cases(&[]), None)).await;
+    let case = "onboarding/onboard-pos";
+    session.start(&http, case).await;
+    let pos = Pos::header(&service, &session, DK).await;
+    let query = "merchantBrandId=MPPOSCERT1&merchantLocationId=00001";
+    let (status, _) = pos.call(Endpoint::GetStores, None, query, None).await;
+    assert_eq!(status, 200);
+    let (status, answer) = pos
+        .without_vat()
+        .call(Endpoint::GetStores, None, query, None)
+        .await;
+    assert_eq!((status, answer["code"].as_str()), (400, Some("1151")));
+    let response = http
+        .post(format!("{}/finish", session.url))
+        .bearer_auth(&session.token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("finish: {e}"));
+    let record: serde_json::Value = response.json().await.unwrap_or_default();
+    let exchanges = record["exchanges"].as_array().cloned().unwrap_or_default();
+    let seq_of = |index: usize| exchanges[index]["seq"].as_u64().unwrap_or_default();
+    let pos_calls: Vec<usize> = (0..exchanges.len())
+        .filter(|&i| exchanges[i]["endpoint"].is_string())
+        .collect();
+    assert_eq!(pos_calls.len(), 2, "{record}");
+    let (named, unnamed) = (seq_of(pos_calls[0]), seq_of(pos_calls[1]));
+    assert_eq!(exchanges[pos_calls[0]]["merchantVatFrom"], "header");
+    assert_eq!(exchanges[pos_calls[1]]["merchantVatFrom"], "none");
+    assert_eq!(
+        findings_of(&record),
+        vec![
+            ("client-id-header".to_string(), named),
+            ("merchant-vat-sent".to_string(), unnamed),
+        ],
+        "the refusal is named by the merchant rule alone: {record}"
+    );
+    service.stop().await;
 }

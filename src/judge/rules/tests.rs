@@ -6,27 +6,9 @@ use super::*;
 use crate::catalogue::model::Profile;
 use crate::judge::evidence;
 use crate::judge::fixtures::{
-    Evidence, Ex, VERSION_HEADER_NAME, build, call, off_api, poll, rules_of,
+    Evidence, VERSION_HEADER_NAME, build, call, cancel, initiate, off_api, poll, rules_of,
 };
-use crate::pos::ErrorCode;
-
-fn pay(seq: u64, key: &str) -> Ex {
-    call(seq, Endpoint::InitiatePayment)
-        .key(key)
-        .body(json!({ "posId": "pos-1", "orderId": "order-1", "amount": 25.0 }))
-}
-
-fn cancel(seq: u64, payment_id: &str) -> Ex {
-    call(seq, Endpoint::CancelPayment).id(payment_id)
-}
-
-fn messages(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| f.message.as_str())
-        .collect::<Vec<_>>()
-        .join(" | ")
-}
+use crate::pos::{Endpoint, ErrorCode};
 
 #[test]
 fn a_missing_version_header_is_reported_once_at_the_first_call() {
@@ -79,150 +61,6 @@ fn calls_outside_the_pos_api_need_no_version_header() {
 }
 
 #[test]
-fn calls_about_a_payment_seen_terminal_are_flagged() {
-    let exchanges = build(vec![
-        poll(1, "pay-1", "IssuedToUser"),
-        poll(2, "pay-1", "CancelledByUser"),
-        cancel(3, "pay-1"),
-        poll(4, "pay-1", "CancelledByUser"),
-    ]);
-    let findings = check_after_terminal(&exchanges);
-    assert_eq!(rules_of(&findings), vec![AFTER_TERMINAL, AFTER_TERMINAL]);
-    assert_eq!(
-        findings.iter().map(|f| f.exchange).collect::<Vec<_>>(),
-        vec![Some(3), Some(4)]
-    );
-    assert!(
-        findings[0].message.contains("call #2") && findings[0].message.contains("CancelledByUser"),
-        "unexpected message: {}",
-        findings[0].message
-    );
-}
-
-#[test]
-fn a_terminal_payment_does_not_taint_other_payments() {
-    let exchanges = build(vec![
-        poll(1, "pay-1", "CancelledByUser"),
-        cancel(2, "pay-2"),
-        poll(3, "pay-2", "CancelledByClient"),
-    ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
-}
-
-#[test]
-fn retrying_a_held_cancel_is_not_an_action_after_a_terminal_state() {
-    let exchanges = build(vec![
-        poll(1, "pay-1", "Initiated"),
-        cancel(2, "pay-1").hold200().hung_up(),
-        cancel(3, "pay-1").err500(),
-        cancel(4, "pay-1"),
-        poll(5, "pay-1", "CancelledByClient"),
-    ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
-}
-
-#[test]
-fn listing_payments_is_not_an_action_on_a_terminal_payment() {
-    let exchanges = build(vec![
-        poll(1, "pay-1", "CancelledByUser"),
-        call(2, Endpoint::QueryPaymentIds).query("posId=pos-1"),
-    ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
-}
-
-#[test]
-fn a_conflict_cleaned_up_by_list_cancel_and_initiate_is_clean() {
-    let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        call(2, Endpoint::QueryPaymentIds)
-            .query("posId=pos-1")
-            .response(json!({ "paymentIds": ["seeded-1"] })),
-        poll(3, "seeded-1", "IssuedToUser"),
-        cancel(4, "seeded-1"),
-        pay(5, "key-1").response(json!({ "paymentId": "pay-2" })),
-    ]);
-    assert_eq!(check_conflict_cleanup(&exchanges), Vec::new());
-}
-
-#[test]
-fn giving_up_after_a_conflict_is_flagged() {
-    let exchanges = build(vec![pay(1, "key-1").refused(ErrorCode::PaymentActive)]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert_eq!(findings[0].exchange, Some(1));
-    assert!(
-        messages(&findings).contains("gave up"),
-        "unexpected message: {}",
-        messages(&findings)
-    );
-}
-
-#[test]
-fn initiating_again_without_cancelling_is_flagged() {
-    let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        pay(2, "key-2").refused(ErrorCode::PaymentActive),
-    ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(findings.len(), 2, "{}", messages(&findings));
-    assert_eq!(findings[0].exchange, Some(1));
-    assert!(
-        findings[0]
-            .message
-            .contains("tried again without cancelling"),
-        "unexpected message: {}",
-        findings[0].message
-    );
-}
-
-#[test]
-fn cancelling_without_initiating_again_is_flagged() {
-    let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        cancel(2, "seeded-1"),
-    ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert!(
-        messages(&findings).contains("never initiated again"),
-        "unexpected message: {}",
-        messages(&findings)
-    );
-}
-
-#[test]
-fn a_cleanup_in_a_later_step_does_not_count() {
-    let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        cancel(2, "seeded-1").step(1),
-        pay(3, "key-2").step(1),
-    ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert!(
-        messages(&findings).contains("gave up"),
-        "unexpected message: {}",
-        messages(&findings)
-    );
-}
-
-#[test]
-fn a_failed_cancel_is_not_a_cleanup() {
-    let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
-        cancel(2, "seeded-1").refused(ErrorCode::PaymentNotCancellable),
-        pay(3, "key-1"),
-    ]);
-    let findings = check_conflict_cleanup(&exchanges);
-    assert_eq!(rules_of(&findings), vec![CONFLICT_CLEANUP]);
-    assert!(
-        messages(&findings).contains("tried again without cancelling"),
-        "unexpected message: {}",
-        messages(&findings)
-    );
-}
-
-#[test]
 fn a_truncated_recording_fails_the_case_and_says_what_was_dropped() {
     let mut evidence = Evidence::of(Vec::new());
     assert_eq!(check_all(&evidence.get()), Vec::new());
@@ -243,24 +81,8 @@ fn a_truncated_recording_fails_the_case_and_says_what_was_dropped() {
 }
 
 #[test]
-fn every_open_reservation_is_a_finding() {
-    let findings = check_reservations(&["pay-1".to_string(), "pay-2".to_string()]);
-    assert_eq!(
-        rules_of(&findings),
-        vec![RESERVATION_SETTLED, RESERVATION_SETTLED]
-    );
-    assert!(
-        findings
-            .iter()
-            .all(|f| f.exchange.is_none() && f.step.is_none())
-    );
-    assert!(findings[0].message.contains("pay-1") && findings[1].message.contains("pay-2"));
-    assert_eq!(check_reservations(&[]), Vec::new());
-}
-
-#[test]
 fn a_400_is_reported_with_its_code_and_message() {
-    let exchanges = build(vec![pay(1, "key-1").refused(ErrorCode::InvalidAmount)]);
+    let exchanges = build(vec![initiate(1, "key-1").refused(ErrorCode::InvalidAmount)]);
     let findings = check_accepted(&exchanges);
     assert_eq!(rules_of(&findings), vec![REQUEST_ACCEPTED]);
     assert_eq!(findings[0].exchange, Some(1));
@@ -290,10 +112,10 @@ fn a_404_without_body_is_reported_without_a_code() {
 #[test]
 fn conflicts_1301_unauthorized_and_server_errors_are_not_refusals() {
     let exchanges = build(vec![
-        pay(1, "key-1").refused(ErrorCode::PaymentActive),
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
         poll(2, "pay-1", "Initiated").status(401),
-        pay(3, "key-1").err500(),
-        pay(4, "key-1"),
+        initiate(3, "key-1").err500(),
+        initiate(4, "key-1"),
     ]);
     assert_eq!(check_accepted(&exchanges), Vec::new());
 }
@@ -313,9 +135,12 @@ fn another_409_is_a_refusal() {
 #[test]
 fn a_well_behaved_payment_passes_every_rule() {
     let evidence = Evidence::of(vec![
-        pay(1, "key-1").hold200().hung_up().at(1_000.0, 3_000.0),
-        pay(2, "key-1").err500().at(3_100.0, 3_400.0),
-        pay(3, "key-1")
+        initiate(1, "key-1")
+            .hold200()
+            .hung_up()
+            .at(1_000.0, 3_000.0),
+        initiate(2, "key-1").err500().at(3_100.0, 3_400.0),
+        initiate(3, "key-1")
             .at(3_500.0, 3_510.0)
             .response(json!({ "paymentId": "pay-1" })),
         poll(4, "pay-1", "Initiated").at(3_600.0, 3_610.0),
@@ -330,33 +155,109 @@ fn a_well_behaved_payment_passes_every_rule() {
 }
 
 #[test]
+fn the_documented_cleanup_after_a_conflict_passes_every_rule() {
+    let evidence = Evidence::of(vec![
+        initiate(1, "key-1").refused(ErrorCode::PaymentActive),
+        call(2, Endpoint::QueryPaymentIds)
+            .query("posId=pos-1")
+            .response(json!({ "paymentIds": ["seeded-1"] })),
+        cancel(3, "seeded-1"),
+        initiate(4, "key-1").response(json!({ "paymentId": "pay-2" })),
+    ]);
+    assert_eq!(check_all(&evidence.get()), Vec::new());
+}
+
+#[test]
+fn a_refusal_a_specific_rule_explains_is_not_reported_again() {
+    let evidence = Evidence::of(vec![
+        poll(1, "pay-1", "Reserved").response(json!({
+            "status": "Reserved", "amount": 100.0, "partialCapturePossible": false
+        })),
+        call(2, Endpoint::CapturePayment)
+            .id("pay-1")
+            .body(json!({ "amount": 60.0 }))
+            .refused(ErrorCode::PartialCaptureImpossible),
+        call(3, Endpoint::CapturePayment)
+            .id("pay-1")
+            .body(json!({ "amount": 60.0 }))
+            .refused(ErrorCode::PartialCaptureImpossible)
+            .step(1),
+        call(4, Endpoint::GetStores)
+            .without_header(VERSION_HEADER_NAME)
+            .refused(ErrorCode::VersionMissing),
+    ]);
+    let findings = check_all(&evidence.get());
+    let mut by_exchange: Vec<(Option<u64>, &str)> = findings
+        .iter()
+        .map(|f| (f.exchange, f.rule.as_str()))
+        .collect();
+    by_exchange.sort();
+    assert_eq!(
+        by_exchange,
+        vec![
+            (Some(2), amounts::CAPTURE_AMOUNT),
+            (Some(3), amounts::CAPTURE_AMOUNT),
+            (Some(3), refusals::NO_BLIND_RETRY),
+            (Some(4), VERSION_HEADER),
+        ]
+    );
+}
+
+#[test]
 fn check_all_applies_every_rule_family() {
     let mut evidence = Evidence::of(vec![
-        pay(1, "key-1").without_header(VERSION_HEADER_NAME),
-        pay(2, "key-1").step(1),
+        initiate(1, "key-1").without_header(VERSION_HEADER_NAME),
+        initiate(2, "key-1").step(1),
         poll(3, "pay-1", "CancelledByUser").at(3_000.0, 3_010.0),
         poll(4, "pay-1", "CancelledByUser").at(3_020.0, 3_030.0),
         call(5, Endpoint::CapturePayment)
             .id("pay-2")
             .hold200()
             .at(5_000.0, 15_000.0),
-        pay(6, "key-3").refused(ErrorCode::PaymentActive),
-        pay(7, "key-4").refused(ErrorCode::InvalidOrderId),
+        initiate(6, "key-3").refused(ErrorCode::PaymentActive),
+        initiate(7, "key-4").refused(ErrorCode::InvalidOrderId),
+        initiate(8, "key-4")
+            .refused(ErrorCode::InvalidOrderId)
+            .without_header(crate::pos::headers::IBM_CLIENT_ID)
+            .merchant_vat_from(Some(crate::exchange::VatSource::Missing)),
+        call(9, Endpoint::CreateRefund)
+            .key("key-5")
+            .body(json!({ "paymentId": "pay-1", "refundOrderId": "r-1", "amount": 0.0 }))
+            .err500(),
+        call(10, Endpoint::PreparePayment)
+            .key("key-6")
+            .body(json!({ "posId": "pos-1", "restrictions": { "debitCardDisallowed": true } })),
+        call(11, Endpoint::PaymentReady).id("pay-3"),
     ]);
     evidence.open_reservations = vec!["pay-2".to_string()];
+    evidence.open_refunds = vec!["ref-1".to_string()];
+    evidence.case.steps = vec![
+        crate::judge::fixtures::step(crate::catalogue::Operation::Pay),
+        crate::judge::fixtures::step(crate::catalogue::Operation::Capture),
+    ];
     let mut rules = rules_of(&check_all(&evidence.get()))
         .into_iter()
         .map(str::to_string)
         .collect::<Vec<_>>();
     rules.sort();
+    rules.dedup();
     let mut expected = vec![
         VERSION_HEADER,
+        headers::MERCHANT_VAT_SENT,
+        headers::CLIENT_ID_HEADER,
         retry::KEY_UNIQUE,
+        refusals::NO_BLIND_RETRY,
         timing::HELD_ANSWER,
         timing::POLL_DELAY,
-        AFTER_TERMINAL,
-        CONFLICT_CLEANUP,
-        RESERVATION_SETTLED,
+        lifecycle::AFTER_TERMINAL,
+        lookups::CONFLICT_CLEANUP,
+        lookups::LOST_ID_RECOVERED,
+        lifecycle::READY_AFTER_PAIRED,
+        restrictions::RESTRICTIONS_SENT,
+        amounts::CAPTURE_WHEN_RESERVED,
+        amounts::REFUND_AMOUNT,
+        lifecycle::RESERVATION_SETTLED,
+        lifecycle::REFUND_FOLLOWED_UP,
         REQUEST_ACCEPTED,
     ];
     expected.sort();
@@ -366,8 +267,8 @@ fn check_all_applies_every_rule_family() {
 #[test]
 fn the_documented_timeouts_are_judged_in_the_strict_profile_only() {
     let mut evidence = Evidence::of(vec![
-        pay(1, "key-1").hold200().at(0.0, 5_000.0).hung_up(),
-        pay(2, "key-1"),
+        initiate(1, "key-1").hold200().at(0.0, 5_000.0).hung_up(),
+        initiate(2, "key-1"),
     ]);
     evidence.profile = Profile::Mobilepay;
     assert_eq!(
@@ -379,6 +280,9 @@ fn the_documented_timeouts_are_judged_in_the_strict_profile_only() {
     assert_eq!(rules_of(&check_all(&evidence.get())), vec![timing::TIMEOUT]);
     assert_eq!(rule_profiles(timing::TIMEOUT), &[Profile::Strict]);
     assert_eq!(rule_profiles(timing::HELD_ANSWER), &Profile::ALL);
+    for (id, _) in RULES.iter().filter(|(id, _)| *id != timing::TIMEOUT) {
+        assert_eq!(rule_profiles(id), &Profile::ALL, "{id}");
+    }
 }
 
 #[test]
@@ -394,10 +298,21 @@ fn every_rule_id_is_documented_once() {
     assert_eq!(ids.len(), count);
     for id in [
         VERSION_HEADER,
-        AFTER_TERMINAL,
-        CONFLICT_CLEANUP,
-        RESERVATION_SETTLED,
         REQUEST_ACCEPTED,
+        CALL_VOLUME,
+        headers::MERCHANT_VAT_SENT,
+        headers::CLIENT_ID_HEADER,
+        refusals::NO_BLIND_RETRY,
+        lifecycle::AFTER_TERMINAL,
+        lifecycle::READY_AFTER_PAIRED,
+        lifecycle::RESERVATION_SETTLED,
+        lifecycle::REFUND_FOLLOWED_UP,
+        lookups::CONFLICT_CLEANUP,
+        lookups::LOST_ID_RECOVERED,
+        restrictions::RESTRICTIONS_SENT,
+        amounts::CAPTURE_WHEN_RESERVED,
+        amounts::CAPTURE_AMOUNT,
+        amounts::REFUND_AMOUNT,
         retry::KEY_PRESENT,
         retry::KEY_UNIQUE,
         retry::KEY_REUSED_ON_RETRY,

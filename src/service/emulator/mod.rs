@@ -21,7 +21,6 @@ mod pointofsales;
 mod prepared;
 #[cfg(test)]
 mod properties;
-mod query;
 mod refunds;
 pub mod scope;
 mod stores;
@@ -33,8 +32,9 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::catalogue::model::FaultReply;
+use crate::exchange::VatSource;
 use crate::pos::constants::MAX_BODY_BYTES;
-use crate::pos::{ApiError, Endpoint, ErrorCode};
+use crate::pos::{ApiError, Endpoint, ErrorCode, query};
 
 use super::access;
 use super::beacons::Beacons;
@@ -108,6 +108,10 @@ pub async fn handle(
     };
     let mut guard = ExchangeGuard::open(session.clone(), arrival, attribution);
     guard.set_fault(fault);
+    guard.set_merchant_vat_from(VatSource::of(
+        grant.merchant_vat_claim.is_some(),
+        headers.contains_key(crate::pos::headers::MERCHANT_VAT),
+    ));
     let v2 = endpoint.uses_error_v2();
     if fault == Some(FaultReply::Err500) {
         tokio::time::sleep(clock.err500_delay()).await;

@@ -1,5 +1,6 @@
-//! Query-string parsing for the emulated API: `application/x-www-form-urlencoded` pairs in
-//! order, percent-decoded, `+` as space.
+//! Query-string parsing: `application/x-www-form-urlencoded` pairs in order, percent-decoded,
+//! `+` as space. The emulated API reads its query parameters and token forms with it, and the
+//! judge the query of a recorded call.
 
 /// Parses `a=1&b=x%20y` into ordered pairs.
 pub fn parse(query: &str) -> Vec<(String, String)> {
