@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use mpcert::client::reference::Conduct;
+use mpcert::client::reference::{Conduct, Misbehaviour};
 use mpcert::config::Target;
 use mpcert::report::json;
 use mpcert::report::{
@@ -125,10 +125,7 @@ async fn a_passing_run_earns_a_certificate_for_its_major_minor_version() {
 #[tokio::test]
 async fn a_failing_run_earns_no_certificate() {
     let outcome = run(config(
-        Conduct {
-            ignore_poll_delay: true,
-            ..Conduct::default()
-        },
+        Conduct::misbehaving(Misbehaviour::IgnorePollDelay),
         None,
     ))
     .await;
@@ -138,13 +135,7 @@ async fn a_failing_run_earns_no_certificate() {
 
 #[tokio::test]
 async fn fail_fast_skips_what_follows_a_failure() {
-    let mut config = config(
-        Conduct {
-            fresh_key_on_retry: true,
-            ..Conduct::default()
-        },
-        None,
-    );
+    let mut config = config(Conduct::misbehaving(Misbehaviour::FreshKeyOnRetry), None);
     config.fail_fast = true;
     let outcome = run(config).await;
     assert!(matches!(
