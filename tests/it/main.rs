@@ -8,6 +8,7 @@ mod error_codes;
 mod hygiene;
 mod judge;
 mod merchants;
+mod misbehaviours;
 mod openapi;
 mod operations;
 mod pos_client;
