@@ -3,6 +3,7 @@
 
 mod case_table;
 mod catalogue_errors;
+mod certified_like;
 mod cli;
 mod error_codes;
 mod hygiene;
