@@ -193,6 +193,14 @@ impl Stub {
             .collect()
     }
 
+    /// How many PoS calls carried `header`.
+    pub(super) fn calls_with(&self, header: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| c.header(header).is_some())
+            .count()
+    }
+
     /// How many token requests arrived.
     pub(super) fn token_calls(&self) -> usize {
         self.token_bodies().len()
