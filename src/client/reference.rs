@@ -9,7 +9,7 @@
 //! and delays), `token` (integrator authentication), `attempt` (one HTTP attempt), `http` (one
 //! logical call with its retries), `poll` (paced polling and what the client knows about
 //! payments), `params` (operation parameters), `recovery` (lost-id lookups) and the operations
-//! themselves in `pos_ops`, `payment_ops` and `refund_ops`.
+//! themselves in `pos_ops`, `payment_start`, `payment_ops` and `refund_ops`.
 
 mod attempt;
 mod conduct;
