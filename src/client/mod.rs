@@ -47,7 +47,7 @@ impl ClientSpec {
     pub fn describe(&self) -> String {
         match self {
             ClientSpec::Reference(conduct) if *conduct == Conduct::default() => "reference".into(),
-            ClientSpec::Reference(conduct) => format!("reference (misbehaving: {conduct:?})"),
+            ClientSpec::Reference(conduct) => format!("reference ({})", conduct.describe()),
         }
     }
 }

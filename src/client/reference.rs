@@ -3,18 +3,23 @@
 //! performs real HTTP calls against the certification service — token caching and refresh, the
 //! mandated headers, per-method timeouts, retries with the same idempotency key and body, poll
 //! pacing that honours `pollDelayInMs` across operations, clean-up of a payment left active on
-//! the PoS — and returns the result. [`Conduct`] switches on deliberate misbehaviours so tests can
-//! prove the judge catches each one. Submodules: `timing` (scaled timeouts and delays), `token`
-//! (integrator authentication), `attempt` (one HTTP attempt), `http` (one logical call with its
-//! retries), `poll` (paced polling and what the client knows about payments), `params` (operation
-//! parameters) and the operations themselves in `pos_ops`, `payment_ops` and `refund_ops`.
+//! the PoS, recovery of an id whose create went unanswered — and returns the result. [`Conduct`]
+//! picks a style and switches on deliberate misbehaviours so tests can prove the judge catches
+//! each one. Submodules: `conduct` (style and misbehaviours), `timing` (scaled timeouts, retries
+//! and delays), `token` (integrator authentication), `attempt` (one HTTP attempt), `http` (one
+//! logical call with its retries), `poll` (paced polling and what the client knows about
+//! payments), `params` (operation parameters), `recovery` (lost-id lookups) and the operations
+//! themselves in `pos_ops`, `payment_start`, `payment_ops` and `refund_ops`.
 
 mod attempt;
+mod conduct;
 mod http;
 mod params;
 mod payment_ops;
+mod payment_start;
 mod poll;
 mod pos_ops;
+mod recovery;
 mod refund_ops;
 mod timing;
 mod token;
@@ -25,12 +30,17 @@ mod stub;
 mod tests_calls;
 #[cfg(test)]
 mod tests_flows;
+#[cfg(test)]
+mod tests_misbehaviours;
+#[cfg(test)]
+mod tests_recovery;
+#[cfg(test)]
+mod tests_style;
 
 use crate::catalogue::Operation;
 use crate::client::Connection;
 use crate::client::protocol::{AdapterError, Fields, OperationOutcome};
-use crate::pos::PaymentStatus;
-
+pub use conduct::{Conduct, Misbehaviour, MisbehaviourSet, Style};
 pub use timing::MIN_TIMEOUT_REAL_MS;
 
 use http::Transport;
@@ -43,28 +53,8 @@ use poll::{Knowledge, PollBook};
 pub struct ReferenceConfig {
     /// Where and as whom to connect.
     pub connection: Connection,
-    /// Deliberate misbehaviours (all off for the correct client).
+    /// Style and deliberate misbehaviours (documented style, none, for the correct client).
     pub conduct: Conduct,
-}
-
-/// Deliberate misbehaviours, all off by default: they exist so tests can prove the judge catches each one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Conduct {
-    /// A retry gets a new idempotency key (breaks B3).
-    pub fresh_key_on_retry: bool,
-    /// Polls again immediately, ignoring `pollDelayInMs` (breaks B9).
-    pub ignore_poll_delay: bool,
-    /// Never reads `pollDelayInMs`: polls at the fixed, scaled 1 s default interval (breaks B9).
-    pub fixed_poll_interval: bool,
-    /// Never sends `X-MobilePay-Client-System-Version` (breaks B15).
-    pub omit_version_header: bool,
-    /// No timeout on POST/DELETE: waits for a held answer (breaks B1).
-    pub wait_out_held_requests: bool,
-    /// On 409 `1301` gives up instead of cleaning up (breaks B7).
-    pub skip_conflict_cleanup: bool,
-    /// `pay` reports this status without ever polling the payment it created (a lazy client
-    /// whose word the judge must not take).
-    pub report_without_polling: Option<PaymentStatus>,
 }
 
 /// mpcert's own PoS v10 client; one instance keeps its token and poll memory across operations.

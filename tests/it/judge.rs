@@ -6,7 +6,7 @@
 
 use mpcert::app::RunOutcome;
 use mpcert::catalogue::model::Profile;
-use mpcert::client::reference::Conduct;
+use mpcert::client::reference::{Conduct, Misbehaviour};
 use mpcert::config::RunConfig;
 use mpcert::driver::plan::OUTSIDE_PROFILE;
 use mpcert::pos::PaymentStatus;
@@ -92,10 +92,7 @@ async fn the_correct_client_passes_every_case_in_both_profiles() {
 
 #[tokio::test]
 async fn a_fresh_idempotency_key_on_retry_fails_onboarding() {
-    let conduct = Conduct {
-        fresh_key_on_retry: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::FreshKeyOnRetry);
     let outcome = assert_caught(
         conduct,
         "onboarding/onboard-pos",
@@ -117,10 +114,7 @@ async fn a_fresh_idempotency_key_on_retry_fails_onboarding() {
 
 #[tokio::test]
 async fn ignoring_poll_delay_fails_the_complete_payment() {
-    let conduct = Conduct {
-        ignore_poll_delay: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::IgnorePollDelay);
     assert_caught(conduct, "payments/payment-complete", "poll-delay-respected").await;
 }
 
@@ -128,38 +122,26 @@ async fn ignoring_poll_delay_fails_the_complete_payment() {
 async fn polling_at_a_fixed_interval_fails_the_complete_payment() {
     // The customer needs three polls to reach Reserved; the service varies pollDelayInMs so at
     // least one of the two waits it asks for is twice the client's fixed 1 s (scaled).
-    let conduct = Conduct {
-        fixed_poll_interval: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::FixedPollInterval);
     assert_caught(conduct, "payments/payment-complete", "poll-delay-respected").await;
 }
 
 #[tokio::test]
 async fn omitting_the_version_header_fails_the_first_case() {
-    let conduct = Conduct {
-        omit_version_header: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::OmitVersionHeader);
     assert_caught(conduct, "onboarding/onboard-pos", "version-header").await;
 }
 
 /// In every profile: a client that waits a held answer out fails.
 #[tokio::test]
 async fn waiting_out_a_held_request_fails_onboarding() {
-    let conduct = Conduct {
-        wait_out_held_requests: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::WaitOutHeldRequests);
     assert_caught(conduct, "onboarding/onboard-pos", "held-answer-abandoned").await;
 }
 
 #[tokio::test]
 async fn not_cleaning_up_after_409_fails_the_cleanup_case_only() {
-    let conduct = Conduct {
-        skip_conflict_cleanup: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::SkipConflictCleanup);
     assert_caught(
         conduct,
         "payments/payment-cleanup-active",

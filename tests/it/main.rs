@@ -3,11 +3,13 @@
 
 mod case_table;
 mod catalogue_errors;
+mod certified_like;
 mod cli;
 mod error_codes;
 mod hygiene;
 mod judge;
 mod merchants;
+mod misbehaviours;
 mod openapi;
 mod operations;
 mod pos_client;

@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 
-use mpcert::client::reference::Conduct;
+use mpcert::client::reference::{Conduct, Misbehaviour};
 use mpcert::config::Target;
 use mpcert::driver::plan::OUTSIDE_PROFILE;
 use mpcert::report::json;
@@ -251,10 +251,7 @@ async fn a_passing_run_earns_a_certificate_for_its_major_minor_version() {
 #[tokio::test]
 async fn a_failing_run_earns_no_certificate() {
     let outcome = run(config(
-        Conduct {
-            ignore_poll_delay: true,
-            ..Conduct::default()
-        },
+        Conduct::misbehaving(Misbehaviour::IgnorePollDelay),
         None,
     ))
     .await;
@@ -264,13 +261,7 @@ async fn a_failing_run_earns_no_certificate() {
 
 #[tokio::test]
 async fn fail_fast_skips_what_follows_a_failure() {
-    let mut config = config(
-        Conduct {
-            fresh_key_on_retry: true,
-            ..Conduct::default()
-        },
-        None,
-    );
+    let mut config = config(Conduct::misbehaving(Misbehaviour::FreshKeyOnRetry), None);
     config.fail_fast = true;
     let outcome = run(config).await;
     assert!(matches!(

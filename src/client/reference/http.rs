@@ -1,26 +1,29 @@
 //! The call layer: one logical PoS v10 request as the conduct rules want it sent. Every attempt
-//! carries the bearer token, the version, VAT and client-id headers, and — only on the four
-//! creating endpoints — an idempotency key that stays the same, like the serialised body, across
-//! the retries of one logical request (B3, B15, B16). An attempt is bounded by the method's timeout
-//! (B1); network faults, timeouts and 5xx are retried a fixed number of times after a constant
-//! delay, 4xx never (B2, B6); a 401 fetches a fresh token and repeats the attempt once. Polls use
-//! single attempts ([`Transport::once`]) because their pacing belongs to the poll layer.
+//! carries the bearer token, the version, VAT (unless the token claims it) and client-id
+//! headers, and — only on the four creating endpoints — an idempotency key that stays the same,
+//! like the serialised body, across the retries of one logical request (B3, B15, B16). An attempt
+//! is bounded by the method's timeout (B1); network faults, timeouts and 5xx are retried the
+//! style's number of times, 4xx never (B2, B6); a 401 fetches a fresh token and repeats the
+//! attempt once. A request whose every attempt went unanswered is [`Sent::Lost`], so a create can
+//! recover its id (B8). Polls use single attempts ([`Transport::once`]) because their pacing
+//! belongs to the poll layer.
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest::{Method, RequestBuilder, Url};
 use serde_json::Value;
 
 use super::attempt::{Attempt, describe_status, error_code, parse_body, send_attempt};
+use super::conduct::{Conduct, Misbehaviour, Style};
 use super::timing::Timing;
 use super::token::TokenSource;
 use super::{Failure, ReferenceConfig, reported};
 use crate::client::protocol::AdapterError;
-use crate::pos::constants::SUGGESTED_RETRIES;
 use crate::pos::headers;
 use crate::secret::Secret;
 
-/// Calls per logical request: the first attempt and the suggested retries.
-pub(super) const ATTEMPTS: u32 = 1 + SUGGESTED_RETRIES;
+/// The body fields a till stamps the attempt number into when it deliberately changes the body
+/// of a retry (the first one present).
+const ORDER_REFERENCES: [&str; 3] = ["orderId", "refundOrderId", "merchantPosId"];
 
 const VERSION_HEADER: HeaderName = HeaderName::from_static(headers::CLIENT_SYSTEM_VERSION);
 const VAT_HEADER: HeaderName = HeaderName::from_static(headers::MERCHANT_VAT);
@@ -35,6 +38,7 @@ pub(super) struct Call {
     query: Vec<(String, String)>,
     body: Option<Vec<u8>>,
     keyed: bool,
+    key: Option<String>,
 }
 
 impl Call {
@@ -45,6 +49,7 @@ impl Call {
             query: Vec::new(),
             body: None,
             keyed: false,
+            key: None,
         }
     }
 
@@ -81,6 +86,32 @@ impl Call {
         self
     }
 
+    /// The same request under the idempotency key an earlier answer was given to (a repeat of
+    /// it, not a new logical request).
+    pub(super) fn repeating(&self, answer: &Answer) -> Self {
+        let mut call = self.clone();
+        call.key = answer.key.clone();
+        call
+    }
+
+    /// The body of attempt number `attempt` (from 1): the same bytes every time, unless the
+    /// client deliberately stamps the attempt number into a create's order reference.
+    fn body_for(&self, attempt: u32, conduct: &Conduct) -> Option<Vec<u8>> {
+        let body = self.body.as_ref()?;
+        if attempt == 1 || !self.keyed || !conduct.has(Misbehaviour::ChangedBodyOnRetry) {
+            return Some(body.clone());
+        }
+        let mut json: Value = serde_json::from_slice(body).ok()?;
+        let field = ORDER_REFERENCES
+            .into_iter()
+            .find(|field| json.get(field).is_some_and(Value::is_string));
+        if let Some(field) = field {
+            let stamped = format!("{}-{attempt}", json[field].as_str().unwrap_or_default());
+            json[field] = Value::String(stamped);
+        }
+        Some(json.to_string().into_bytes())
+    }
+
     /// The path below the API base, unencoded, for messages and logs.
     pub(super) fn path(&self) -> String {
         format!("/{}", self.segments.join("/"))
@@ -102,6 +133,27 @@ pub(super) struct Answer {
     /// Whether an earlier attempt timed out or lost its connection, so may have been processed.
     pub(super) uncertain_before: bool,
     label: String,
+    key: Option<String>,
+}
+
+/// How a logical request ended.
+#[derive(Debug)]
+pub(super) enum Sent {
+    /// A 2xx–4xx answer.
+    Answered(Answer),
+    /// Every attempt failed without a usable answer (timeouts, 5xx, broken connections), so the
+    /// request may or may not have been processed; the message says how the last one ended.
+    Lost(String),
+}
+
+impl Sent {
+    /// The answer, or a failure saying the request went unanswered.
+    pub(super) fn answer(self) -> Result<Answer, Failure> {
+        match self {
+            Sent::Answered(answer) => Ok(answer),
+            Sent::Lost(message) => reported(message),
+        }
+    }
 }
 
 impl Answer {
@@ -128,12 +180,48 @@ impl Answer {
 pub(super) struct Transport {
     http: reqwest::Client,
     api_base: Url,
-    client_id: HeaderValue,
-    vat: HeaderValue,
+    client_id: Option<HeaderValue>,
+    vat: Option<HeaderValue>,
     version: Option<HeaderValue>,
-    fresh_key_on_retry: bool,
+    conduct: Conduct,
+    keys: Keys,
     timing: Timing,
     tokens: TokenSource,
+}
+
+/// Where idempotency keys come from: GUIDs, or (the 2020-certified style) a counter.
+#[derive(Debug)]
+enum Keys {
+    /// A random GUID per logical request.
+    Guid,
+    /// Decimal numbers counting up from the one held.
+    Counter(u128),
+}
+
+impl Keys {
+    /// Keys for `style`; a counter starts at the current Unix time in milliseconds, so keys stay
+    /// unique across client instances.
+    fn for_style(style: Style) -> Self {
+        match style {
+            Style::Documented => Keys::Guid,
+            Style::Certified2020 => Keys::Counter(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |since| since.as_millis()),
+            ),
+        }
+    }
+
+    /// A fresh key for a new logical request.
+    fn next(&mut self) -> String {
+        match self {
+            Keys::Guid => uuid::Uuid::new_v4().to_string(),
+            Keys::Counter(next) => {
+                *next += 1;
+                next.to_string()
+            }
+        }
+    }
 }
 
 /// A header value from configuration, or a protocol error naming the setting.
@@ -172,24 +260,36 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| AdapterError::Protocol(format!("cannot build the HTTP client: {e}")))?;
-        let version = (!config.conduct.omit_version_header)
-            .then(|| header_value("client version", &config.connection.client_version))
+        let conduct = config.conduct;
+        let connection = &config.connection;
+        let unless = |misbehaviour: Misbehaviour| !conduct.has(misbehaviour);
+        let version = unless(Misbehaviour::OmitVersionHeader)
+            .then(|| header_value("client version", &connection.client_version))
+            .transpose()?;
+        let client_id = unless(Misbehaviour::OmitClientId)
+            .then(|| header_value("client id", &connection.client_id))
+            .transpose()?;
+        let vat_sent = unless(Misbehaviour::OmitMerchantVat);
+        // The 2020-certified client named the merchant only in the token's claim.
+        let vat_claim = (vat_sent && conduct.style == Style::Certified2020)
+            .then_some(connection.merchant_vat.as_str());
+        let vat = (vat_sent && vat_claim.is_none())
+            .then(|| header_value("merchant VAT number", &connection.merchant_vat))
             .transpose()?;
         Ok(Transport {
             http,
             api_base,
-            client_id: header_value("client id", &config.connection.client_id)?,
-            vat: header_value("merchant VAT number", &config.connection.merchant_vat)?,
+            client_id,
+            vat,
             version,
-            fresh_key_on_retry: config.conduct.fresh_key_on_retry,
-            timing: Timing::new(
-                config.connection.time_scale,
-                config.conduct.wait_out_held_requests,
-            ),
+            conduct,
+            keys: Keys::for_style(conduct.style),
+            timing: Timing::new(connection.time_scale, &conduct),
             tokens: TokenSource::new(
-                &config.connection.auth_url,
-                &config.connection.client_id,
-                &config.connection.client_secret,
+                &connection.auth_url,
+                &connection.client_id,
+                &connection.client_secret,
+                vat_claim,
             )?,
         })
     }
@@ -200,42 +300,52 @@ impl Transport {
     }
 
     /// Sends a logical request, retrying network faults, timeouts and 5xx with the same key and
-    /// body; returns the first 2xx–4xx answer.
+    /// body; returns the first 2xx–4xx answer, or a failure when there was none.
     pub(super) async fn call(&mut self, call: &Call) -> Result<Answer, Failure> {
-        let mut key = call.keyed.then(new_key);
+        self.send(call).await?.answer()
+    }
+
+    /// As [`Transport::call`], but tells an unanswered request apart from other failures.
+    pub(super) async fn send(&mut self, call: &Call) -> Result<Sent, Failure> {
+        let mut key = match &call.key {
+            Some(key) => Some(key.clone()),
+            None => call.keyed.then(|| self.keys.next()),
+        };
+        let attempts = self.timing.attempts();
         let mut last = String::new();
         let mut connect_failures = 0;
         let mut uncertain = false;
-        for attempt in 1..=ATTEMPTS {
+        for attempt in 1..=attempts {
             let outcome = self.attempt(call, key.as_deref(), attempt).await?;
             match &outcome {
                 Attempt::Answered { status, body } if *status < 500 => {
-                    return Ok(Answer {
+                    return Ok(Sent::Answered(Answer {
                         status: *status,
                         body: parse_body(body),
                         uncertain_before: uncertain,
                         label: call.label(),
-                    });
+                        key,
+                    }));
                 }
                 Attempt::Answered { .. } => {}
                 Attempt::TimedOut(_) | Attempt::Network(_) => uncertain = true,
                 Attempt::Connect(_) => connect_failures += 1,
             }
             last = outcome.describe();
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(self.timing.retry_delay()).await;
-                if self.fresh_key_on_retry && key.is_some() {
-                    key = Some(new_key());
+            if attempt < attempts {
+                tokio::time::sleep(self.timing.retry_delay(attempt)).await;
+                if self.conduct.has(Misbehaviour::FreshKeyOnRetry) && key.is_some() {
+                    key = Some(self.keys.next());
                 }
             }
         }
-        if connect_failures == ATTEMPTS {
+        if connect_failures == attempts {
             return Err(self.unreachable(call, last).into());
         }
-        reported(format!(
-            "{} failed after {ATTEMPTS} attempts: {last}",
+        Ok(Sent::Lost(format!(
+            "{} failed after {attempts} attempts: {last}",
             call.label()
-        ))
+        )))
     }
 
     /// Sends a single attempt (a poll); the caller decides what a failed attempt means.
@@ -261,7 +371,7 @@ impl Transport {
         let mut refreshed = false;
         loop {
             let token = self.tokens.bearer(&self.http, self.timing).await?;
-            let request = self.request(call, key, &token)?;
+            let request = self.request(call, key, attempt, &token)?;
             let outcome = send_attempt(request, self.timing.timeout_for(&call.method)).await;
             tracing::debug!(method = %call.method, path = %call.path(), status = ?outcome.status(), attempt, "pos call");
             if outcome.status() == Some(401) && !refreshed {
@@ -278,6 +388,7 @@ impl Transport {
         &self,
         call: &Call,
         key: Option<&str>,
+        attempt: u32,
         token: &Secret,
     ) -> Result<RequestBuilder, Failure> {
         let mut bearer =
@@ -290,19 +401,22 @@ impl Transport {
         let mut request = self
             .http
             .request(call.method.clone(), self.url(call))
-            .header(AUTHORIZATION, bearer)
-            .header(VAT_HEADER, self.vat.clone())
-            .header(CLIENT_ID_HEADER, self.client_id.clone());
-        if let Some(version) = &self.version {
-            request = request.header(VERSION_HEADER, version.clone());
+            .header(AUTHORIZATION, bearer);
+        let optional = [
+            (VAT_HEADER, &self.vat),
+            (CLIENT_ID_HEADER, &self.client_id),
+            (VERSION_HEADER, &self.version),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                request = request.header(name, value.clone());
+            }
         }
         if let Some(key) = key {
             request = request.header(IDEMPOTENCY_HEADER, key);
         }
-        if let Some(body) = &call.body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone());
+        if let Some(body) = call.body_for(attempt, &self.conduct) {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
         Ok(request)
     }
@@ -318,9 +432,4 @@ impl Transport {
         }
         url
     }
-}
-
-/// A fresh idempotency key for a new logical request.
-fn new_key() -> String {
-    uuid::Uuid::new_v4().to_string()
 }

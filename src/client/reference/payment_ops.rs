@@ -1,18 +1,19 @@
-//! Payment operations: `pay` and `prepare` start a payment (cleaning up a payment left active on
-//! the PoS when the service answers 409 `1301`, B7) and poll it; `ready` completes a prepared
-//! payment; `capture` and `cancel` settle one and read it back. The client refuses to act on a
-//! payment it saw terminal (B10) and cancels instead of capturing less than the reserved amount
-//! when partial capture is not possible (B11, domain §6.4).
+//! Payment operations: `pay` and `prepare` start a payment (see `payment_start`) and poll it —
+//! `pay` until it leaves the active states, whatever active status it meets (B18), `prepare`
+//! until the customer has paired; `ready` completes a prepared payment; `capture` and `cancel`
+//! settle one and read it back. Restrictions go only on the initiate or the ready, never on the
+//! prepare. The client refuses to act on a payment it saw terminal (B10) and cancels instead of
+//! capturing less than the reserved amount when partial capture is not possible (B11, §6.4).
 
 use serde_json::{Value, json};
 
+use super::conduct::Misbehaviour;
 use super::http::Call;
 use super::params::Params;
 use super::poll::is_active_status;
-use super::pos_ops::{ids, required_text, single};
+use super::pos_ops::single;
 use super::{Failure, ReferenceClient, reported};
 use crate::client::protocol::Fields;
-use crate::pos::ErrorCode;
 
 /// How far below the reserved amount a capture counts as partial (amounts have two decimals).
 const PARTIAL_EPSILON: f64 = 0.005;
@@ -35,37 +36,83 @@ impl ReferenceClient {
     /// `pay` → `{paymentId, status, partialCapturePossible?}`.
     pub(super) async fn pay(&mut self, params: &Params<'_>) -> Result<Fields, Failure> {
         let pos_id = params.text("posId")?;
+        let order_id = params.text("orderId")?;
+        let amount = params.amount("amount")?;
         let (restrictions, label, delay) = params.payment_options()?;
         let body = json!({
             "posId": pos_id,
-            "orderId": params.text("orderId")?,
-            "amount": params.amount("amount")?,
+            "orderId": order_id,
+            "amount": amount,
             "currencyCode": params.text("currencyCode")?,
-            "restrictions": restrictions,
+            "restrictions": self.restrictions_for("initiate", restrictions),
             "merchantPaymentLabel": label,
             "plannedCaptureDelay": delay,
         });
         let wait = params.opt_bool("waitForCustomer")?.unwrap_or(true);
-        let payment_id = self.start_payment(&["payments"], &body, pos_id).await?;
+        let payment_id = self
+            .start_payment(&["payments"], &body, pos_id, order_id)
+            .await?;
         let mut result = single("paymentId", &payment_id);
         if let Some(claimed) = self.conduct.report_without_polling {
             result.insert("status".into(), Value::String(claimed.to_string()));
             return Ok(result);
         }
-        let last = self
-            .poll_payment_until(&payment_id, |status| wait && is_active_status(status))
-            .await?;
+        if self.conduct.has(Misbehaviour::CaptureBeforeReserved) {
+            self.capture_at_once(&payment_id, &amount).await?;
+        }
+        let stop_early = self.conduct.has(Misbehaviour::StopOnUnexpectedStatus);
+        let keep_polling = move |status: &str| {
+            wait && if stop_early {
+                matches!(status, "Initiated" | "IssuedToUser")
+            } else {
+                is_active_status(status)
+            }
+        };
+        let last = self.poll_payment_until(&payment_id, keep_polling).await?;
         result.extend(status_result(&last, true));
         Ok(result)
+    }
+
+    /// The restrictions to send on `call` (`initiate`, `prepare` or `ready`) given the ones the
+    /// cashier asked for: on initiate and ready as asked, on prepare none — unless the client
+    /// deliberately drops them or moves them to the prepare.
+    fn restrictions_for(&self, call: &str, asked: Value) -> Value {
+        let on_prepare = self.conduct.has(Misbehaviour::RestrictionsOnPrepare);
+        let sent = match call {
+            "prepare" => on_prepare,
+            "ready" => !on_prepare,
+            _ => true,
+        };
+        if sent && !self.conduct.has(Misbehaviour::DropRestrictions) {
+            asked
+        } else {
+            Value::Null
+        }
+    }
+
+    /// The deliberate premature capture: fired once right after the initiate, its answer
+    /// ignored.
+    async fn capture_at_once(&mut self, payment_id: &str, amount: &Value) -> Result<(), Failure> {
+        let capture =
+            Call::post(&["payments", payment_id, "capture"]).json(&json!({ "amount": amount }));
+        let answer = self.transport.call(&capture).await?;
+        tracing::debug!(payment_id, status = answer.status, "captured at once");
+        Ok(())
     }
 
     /// `prepare` → `{paymentId, status}`.
     pub(super) async fn prepare(&mut self, params: &Params<'_>) -> Result<Fields, Failure> {
         let pos_id = params.text("posId")?;
-        let body = json!({ "posId": pos_id, "orderId": params.text("orderId")? });
-        let wait = params.opt_bool("waitForCustomer")?.unwrap_or(true);
+        let order_id = params.text("orderId")?;
+        let mut body = json!({ "posId": pos_id, "orderId": order_id });
+        let restrictions = self.restrictions_for("prepare", params.opt_object("restrictions")?);
+        if self.conduct.has(Misbehaviour::RestrictionsOnPrepare) {
+            body["restrictions"] = restrictions;
+        }
+        let wait = params.opt_bool("waitForCustomer")?.unwrap_or(true)
+            && !self.conduct.has(Misbehaviour::ReadyBeforePaired);
         let payment_id = self
-            .start_payment(&["payments", "prepare"], &body, pos_id)
+            .start_payment(&["payments", "prepare"], &body, pos_id, order_id)
             .await?;
         let last = self
             .poll_payment_until(&payment_id, |status| wait && status == "Prepared")
@@ -82,7 +129,7 @@ impl ReferenceClient {
         let body = json!({
             "currencyCode": params.text("currencyCode")?,
             "amount": params.amount("amount")?,
-            "restrictions": restrictions,
+            "restrictions": self.restrictions_for("ready", restrictions),
             "merchantPaymentLabel": label,
             "plannedCaptureDelay": delay,
         });
@@ -101,14 +148,24 @@ impl ReferenceClient {
         let amount = params.amount("amount")?;
         self.refuse_if_terminal(payment_id, "capture")?;
         let requested = amount.as_f64().unwrap_or(f64::NAN);
-        let partial_impossible = self.knowledge.payment(payment_id).is_some_and(|view| {
+        let view = self.knowledge.payment(payment_id);
+        let partial_impossible = view.is_some_and(|view| {
             view.status == "Reserved"
                 && view.partial_capture_possible == Some(false)
                 && view
                     .amount
                     .is_some_and(|reserved| requested < reserved - PARTIAL_EPSILON)
         });
-        if partial_impossible {
+        let reserved = view.and_then(|view| view.amount);
+        let amount = match reserved {
+            Some(reserved) if self.conduct.has(Misbehaviour::CaptureWrongAmount) => json!(reserved),
+            _ => amount,
+        };
+        if partial_impossible
+            && !self
+                .conduct
+                .has(Misbehaviour::PartialCaptureWhenNotPossible)
+        {
             tracing::debug!(
                 payment_id,
                 "partial capture is not possible: cancelling instead"
@@ -146,60 +203,5 @@ impl ReferenceClient {
             )),
             _ => Ok(()),
         }
-    }
-
-    /// Initiates or prepares a payment; on 409 `1301` cleans up the PoS and tries once more
-    /// with a new idempotency key. Returns the paymentId.
-    async fn start_payment(
-        &mut self,
-        segments: &[&str],
-        body: &Value,
-        pos_id: &str,
-    ) -> Result<String, Failure> {
-        let start = Call::post(segments).json(body).keyed();
-        let active = ErrorCode::PaymentActive.code();
-        let mut answer = self.transport.call(&start).await?;
-        if answer.is_conflict(active) {
-            if self.conduct.skip_conflict_cleanup {
-                return reported(format!(
-                    "payment already active on the PoS (409 {active}); not cleaning up"
-                ));
-            }
-            self.clean_up_pos(pos_id).await?;
-            // A new logical request: `call` draws a new idempotency key.
-            answer = self.transport.call(&start).await?;
-            if answer.is_conflict(active) {
-                return reported(format!(
-                    "a payment is still active on the PoS after cleaning up (409 {active})"
-                ));
-            }
-        }
-        let created = answer.success()?;
-        required_text(&created, "paymentId", &start.label())
-    }
-
-    /// Cancels every active payment on the PoS, never a Reserved one (B7).
-    async fn clean_up_pos(&mut self, pos_id: &str) -> Result<(), Failure> {
-        let list = Call::get(&["payments"]).query("posId", pos_id);
-        let listed = ids(&self.transport.call(&list).await?.success()?, "paymentIds");
-        for payment_id in listed {
-            let current = self.read_payment(&payment_id).await?;
-            let status = current
-                .get("status")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            if !is_active_status(status) {
-                continue;
-            }
-            let cancel = Call::post(&["payments", &payment_id, "cancel"]);
-            let answer = self.transport.call(&cancel).await?;
-            if answer.status == 409 {
-                // It left the active states meanwhile; initiating again will tell.
-                tracing::debug!(payment_id, "cleanup cancel answered 409");
-                continue;
-            }
-            answer.success()?;
-        }
-        Ok(())
     }
 }

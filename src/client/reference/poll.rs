@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::attempt::Attempt;
-use super::http::{ATTEMPTS, Call};
+use super::conduct::Misbehaviour;
+use super::http::Call;
 use super::{Failure, ReferenceClient, reported};
 use crate::pos::PaymentStatus;
 
@@ -88,8 +89,9 @@ impl PaymentView {
     }
 }
 
-/// Whether a payment status still blocks its PoS; unknown statuses do not (B18: they are
-/// reported to the driver rather than polled forever).
+/// Whether a payment status still blocks its PoS, so a `pay` keeps polling it: every active
+/// status, expected or not (B18: `Paired` for a plainly initiated payment is polled on). Unknown
+/// statuses do not block: they are reported to the driver rather than polled forever.
 pub(super) fn is_active_status(status: &str) -> bool {
     PaymentStatus::parse(status).is_some_and(PaymentStatus::is_active)
 }
@@ -118,10 +120,11 @@ impl ReferenceClient {
         let call = Call::get(segments);
         let resource = call.label();
         let fallback = self.transport.timing().default_poll_delay();
+        let attempts = self.transport.timing().attempts();
         let mut connect_failures = 0;
         let mut last = String::from("no poll made");
         while self.polls.polls_left > 0 {
-            if !self.conduct.ignore_poll_delay {
+            if !self.conduct.has(Misbehaviour::IgnorePollDelay) {
                 if let Some(at) = self.polls.next_allowed(&resource) {
                     tokio::time::sleep_until(at.into()).await;
                 }
@@ -141,7 +144,7 @@ impl ReferenceClient {
                 }
                 Attempt::Connect(reason) => {
                     connect_failures += 1;
-                    if connect_failures >= ATTEMPTS {
+                    if connect_failures >= attempts {
                         return Err(self.transport.unreachable(&call, reason.clone()).into());
                     }
                 }
@@ -158,7 +161,7 @@ impl ReferenceClient {
     /// The `pollDelayInMs` an answer names, unless the client deliberately never reads it (then
     /// the pace stays at the scaled default).
     fn announced_delay(&self, body: &Value) -> Option<Duration> {
-        if self.conduct.fixed_poll_interval {
+        if self.conduct.has(Misbehaviour::FixedPollInterval) {
             return None;
         }
         body.get("pollDelayInMs")
@@ -212,8 +215,17 @@ impl ReferenceClient {
         payment_id: &str,
         keep_polling: impl Fn(&str) -> bool,
     ) -> Result<Value, Failure> {
-        self.poll_until(&["payments", payment_id], keep_polling)
-            .await
+        let segments = ["payments", payment_id];
+        let last = self.poll_until(&segments, keep_polling).await?;
+        let terminal = self
+            .knowledge
+            .payment(payment_id)
+            .is_some_and(PaymentView::is_terminal);
+        if terminal && self.conduct.has(Misbehaviour::ActAfterTerminal) {
+            // One more look "to be sure", after the payment was already seen terminal.
+            self.poll(&segments).await?;
+        }
+        Ok(last)
     }
 
     /// One read of a payment (pacing respected); returns the answer.

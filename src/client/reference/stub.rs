@@ -193,9 +193,27 @@ impl Stub {
             .collect()
     }
 
+    /// How many PoS calls carried `header`.
+    pub(super) fn calls_with(&self, header: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| c.header(header).is_some())
+            .count()
+    }
+
     /// How many token requests arrived.
     pub(super) fn token_calls(&self) -> usize {
-        self.state.log().iter().filter(|s| s.is_token()).count()
+        self.token_bodies().len()
+    }
+
+    /// The form bodies of the token requests, in order.
+    pub(super) fn token_bodies(&self) -> Vec<String> {
+        self.state
+            .log()
+            .iter()
+            .filter(|s| s.is_token())
+            .map(|s| String::from_utf8_lossy(&s.body).into_owned())
+            .collect()
     }
 }
 
@@ -273,6 +291,12 @@ pub(super) fn payment(id: &str, status: &str, poll_delay_ms: u64) -> Value {
         body["partialCapturePossible"] = json!(false);
     }
     body
+}
+
+/// A `GetRefundResponse` of refund `id` with `refund_order_id`, in `status`.
+pub(super) fn refund(id: &str, refund_order_id: &str, status: &str) -> Value {
+    json!({"refundId": id, "paymentId": "p1", "refundOrderId": refund_order_id, "amount": 40,
+           "currencyCode": "DKK", "status": status, "pollDelayInMs": 30})
 }
 
 /// The `n`th entry of a status script; the last one repeats.

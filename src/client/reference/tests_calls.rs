@@ -10,20 +10,21 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::stub::{FAST_SCALE, Reply, SECRET, Stub, TOKEN, config_for, params, payment};
-use super::{Conduct, ReferenceClient};
+use super::{Conduct, Misbehaviour, ReferenceClient};
 use crate::catalogue::Operation;
 use crate::client::protocol::{AdapterError, Fields};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
 /// A stub where `POST /payments` answers `first` (by attempt) and then creates `p1`, which
-/// polls as Reserved.
+/// polls as Reserved; a lookup finds no payment.
 async fn payment_stub(first: Vec<Reply>) -> std::io::Result<Stub> {
     Stub::start(move |seen, n| match seen.route().as_str() {
         "POST /payments" => first
             .get(n)
             .cloned()
             .unwrap_or_else(|| Reply::ok(json!({"paymentId": "p1"}))),
+        "GET /payments" => Reply::ok(json!({"paymentIds": []})),
         "GET /payments/p1" => Reply::ok(payment("p1", "Reserved", 10)),
         _ => Reply::error(404, None),
     })
@@ -121,17 +122,23 @@ async fn a_logical_request_makes_at_most_three_calls() -> TestResult {
         failure.contains("POST /payments failed after 3 attempts: HTTP 500 code 2000"),
         "{failure}"
     );
+    assert!(
+        failure.contains("GET /payments?posId=pos-1&orderId=o-1 found nothing"),
+        "{failure}"
+    );
     assert_eq!(stub.on("POST /payments").len(), 3);
+    assert_eq!(
+        stub.on("GET /payments").len(),
+        1,
+        "the lost id is looked up"
+    );
     Ok(())
 }
 
 #[tokio::test]
 async fn fresh_key_on_retry_changes_the_key() -> TestResult {
     let stub = payment_stub(vec![Reply::error(500, Some("2000"))]).await?;
-    let conduct = Conduct {
-        fresh_key_on_retry: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::FreshKeyOnRetry);
     let mut client = stub.client(conduct)?;
     client.perform(Operation::Pay, &pay_params()).await??;
     let posts = stub.on("POST /payments");
@@ -159,10 +166,7 @@ async fn a_4xx_is_not_retried() -> TestResult {
 async fn waiting_out_held_requests_sends_one_call() -> TestResult {
     let held = Reply::ok(json!({"paymentId": "p1"})).held(Duration::from_millis(300));
     let stub = payment_stub(vec![held]).await?;
-    let conduct = Conduct {
-        wait_out_held_requests: true,
-        ..Conduct::default()
-    };
+    let conduct = Conduct::misbehaving(Misbehaviour::WaitOutHeldRequests);
     let mut client = stub.fast_client(conduct)?;
     client.perform(Operation::Pay, &pay_params()).await??;
     assert_eq!(stub.on("POST /payments").len(), 1);
@@ -202,10 +206,7 @@ async fn every_call_carries_the_mandated_headers() -> TestResult {
     );
 
     let stub = payment_stub(vec![]).await?;
-    let mut client = stub.client(Conduct {
-        omit_version_header: true,
-        ..Conduct::default()
-    })?;
+    let mut client = stub.client(Conduct::misbehaving(Misbehaviour::OmitVersionHeader))?;
     client.perform(Operation::Pay, &pay_params()).await??;
     assert!(
         stub.calls()

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::Conduct;
 use super::stub::{Reply, Seen, Stub, nth, params, payment};
+use super::{Conduct, Misbehaviour};
 use crate::catalogue::Operation;
 use crate::client::protocol::Fields;
 use crate::pos::PaymentStatus;
@@ -87,10 +87,7 @@ async fn polls_wait_for_poll_delay_even_across_operations() -> TestResult {
 async fn ignoring_poll_delay_polls_at_once() -> TestResult {
     // Ten minutes between polls: a client that honoured it would trip the hang guard.
     let stub = walking_payment(&["Initiated", "IssuedToUser", "Reserved"], 600_000).await?;
-    let mut client = stub.client(Conduct {
-        ignore_poll_delay: true,
-        ..Conduct::default()
-    })?;
+    let mut client = stub.client(Conduct::misbehaving(Misbehaviour::IgnorePollDelay))?;
     let paid = tokio::time::timeout(
         Duration::from_secs(60),
         client.perform(Operation::Pay, &pay_params(json!({}))),
@@ -106,10 +103,7 @@ async fn a_fixed_poll_interval_ignores_the_announced_delay() -> TestResult {
     // Ten minutes between polls: a client that honoured it would trip the hang guard. At scale 1
     // the fixed interval is the documented 1 s default.
     let stub = walking_payment(&["Initiated", "Reserved"], 600_000).await?;
-    let mut client = stub.client(Conduct {
-        fixed_poll_interval: true,
-        ..Conduct::default()
-    })?;
+    let mut client = stub.client(Conduct::misbehaving(Misbehaviour::FixedPollInterval))?;
     let paid = tokio::time::timeout(
         Duration::from_secs(60),
         client.perform(Operation::Pay, &pay_params(json!({}))),
@@ -221,10 +215,7 @@ async fn a_1301_conflict_cancels_only_active_payments_then_initiates_anew() -> T
 #[tokio::test]
 async fn skipping_conflict_cleanup_reports_1301() -> TestResult {
     let stub = occupied_pos().await?;
-    let mut client = stub.client(Conduct {
-        skip_conflict_cleanup: true,
-        ..Conduct::default()
-    })?;
+    let mut client = stub.client(Conduct::misbehaving(Misbehaviour::SkipConflictCleanup))?;
     let outcome = client
         .perform(Operation::Pay, &pay_params(json!({})))
         .await?;

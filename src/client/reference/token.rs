@@ -1,23 +1,24 @@
 //! Integrator authentication (domain §2.1): the OAuth2 client-credentials token from
 //! `{auth_url}/connect/token`, cached and replaced a scaled minute before its `expires_in` (real
-//! seconds, as the service states it), or at once after the PoS API answered 401. The client secret and the token live only in [`Secret`]s and
-//! request headers marked sensitive; no log line or error message ever contains either.
+//! seconds, as the service states it), or at once after the PoS API answered 401. A client that
+//! names its merchant in the token asks for it with the `merchant_vat` form field. The client
+//! secret and the token live only in [`Secret`]s and request headers marked sensitive; no log
+//! line or error message ever contains either.
 
 use std::time::Instant;
 
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::Value;
 
 use super::attempt::{Attempt, send_attempt};
-use super::http::ATTEMPTS;
 use super::timing::Timing;
 use super::{Failure, reported};
 use crate::client::protocol::AdapterError;
 use crate::secret::Secret;
 
-/// The form body of a client-credentials token request.
-const TOKEN_FORM: &str = "grant_type=client_credentials";
+/// The grant every token request asks for.
+const GRANT: (&str, &str) = ("grant_type", "client_credentials");
 
 /// A token and when to stop using it.
 struct Cached {
@@ -29,15 +30,18 @@ struct Cached {
 pub(super) struct TokenSource {
     url: reqwest::Url,
     basic: Secret,
+    form: Vec<(&'static str, String)>,
     cached: Option<Cached>,
 }
 
 impl TokenSource {
-    /// A source for `{auth_url}/connect/token` with the client's credentials.
+    /// A source for `{auth_url}/connect/token` with the client's credentials, claiming
+    /// `merchant_vat` in the token when given.
     pub(super) fn new(
         auth_url: &str,
         client_id: &str,
         secret: &Secret,
+        merchant_vat: Option<&str>,
     ) -> Result<Self, AdapterError> {
         let text = format!("{}/connect/token", auth_url.trim_end_matches('/'));
         let url = reqwest::Url::parse(&text).map_err(|e| AdapterError::Unreachable {
@@ -46,9 +50,14 @@ impl TokenSource {
         })?;
         let credentials = format!("{client_id}:{}", secret.expose());
         let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        let mut form = vec![(GRANT.0, GRANT.1.to_string())];
+        if let Some(vat) = merchant_vat {
+            form.push(("merchant_vat", vat.to_string()));
+        }
         Ok(TokenSource {
             url,
             basic: Secret::new(format!("Basic {encoded}")),
+            form,
             cached: None,
         })
     }
@@ -83,12 +92,12 @@ impl TokenSource {
         basic.set_sensitive(true);
         let mut last = String::new();
         let mut connect_failures = 0;
-        for attempt in 1..=ATTEMPTS {
+        let attempts = timing.attempts();
+        for attempt in 1..=attempts {
             let request = http
                 .post(self.url.clone())
                 .header(AUTHORIZATION, basic.clone())
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(TOKEN_FORM);
+                .form(&self.form);
             let outcome = send_attempt(request, timing.timeout_for(&reqwest::Method::POST)).await;
             tracing::debug!(method = "POST", path = %self.url.path(), status = ?outcome.status(), attempt, "token call");
             match outcome {
@@ -108,11 +117,11 @@ impl TokenSource {
                 }
                 other => last = other.describe(),
             }
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(timing.retry_delay()).await;
+            if attempt < attempts {
+                tokio::time::sleep(timing.retry_delay(attempt)).await;
             }
         }
-        if connect_failures == ATTEMPTS {
+        if connect_failures == attempts {
             return Err(AdapterError::Unreachable {
                 url: self.url.to_string(),
                 reason: last,
@@ -120,7 +129,7 @@ impl TokenSource {
             .into());
         }
         reported(format!(
-            "token request to {} failed after {ATTEMPTS} attempts: {last}",
+            "token request to {} failed after {attempts} attempts: {last}",
             self.url
         ))
     }
