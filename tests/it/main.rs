@@ -9,7 +9,7 @@ mod error_codes;
 mod hygiene;
 mod judge;
 mod merchants;
-mod misbehaviours;
+mod mutation_matrix;
 mod openapi;
 mod operations;
 mod pos_client;

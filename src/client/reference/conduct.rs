@@ -53,8 +53,8 @@ pub enum Misbehaviour {
     StopOnUnexpectedStatus,
     /// Drops `restrictions` from initiate and ready (restrictions rule).
     DropRestrictions,
-    /// Sends `restrictions` with the prepare call, as one payment object posted whole, and
-    /// leaves them off the ready (restrictions rule).
+    /// Sends the till's configured restrictions (debit cards disallowed) with every prepare call
+    /// and none with the ready (restrictions rule).
     RestrictionsOnPrepare,
     /// `prepare` returns after its first poll without waiting for the customer to pair, so the
     /// ready follows at once (prepared flow).
@@ -179,7 +179,7 @@ impl Misbehaviour {
             M::CaptureWrongAmount => (
                 "capture-wrong-amount",
                 "captures the whole reserved amount instead of the amount asked",
-                "capture-amount-allowed",
+                "capture-amount-served",
             ),
             M::PartialCaptureWhenNotPossible => (
                 "partial-capture-when-not-possible",
@@ -203,7 +203,7 @@ impl Misbehaviour {
             ),
             M::RestrictionsOnPrepare => (
                 "restrictions-on-prepare",
-                "sends restrictions with prepare and leaves them off ready",
+                "sends its configured restrictions with prepare and none with ready",
                 "restrictions-sent",
             ),
             M::ReadyBeforePaired => (

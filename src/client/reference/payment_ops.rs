@@ -73,16 +73,11 @@ impl ReferenceClient {
         Ok(result)
     }
 
-    /// The restrictions to send on `call` (`initiate`, `prepare` or `ready`) given the ones the
-    /// cashier asked for: on initiate and ready as asked, on prepare none — unless the client
-    /// deliberately drops them or moves them to the prepare.
+    /// The restrictions to send on `call` (`initiate` or `ready`) given the ones the cashier
+    /// asked for: as asked — unless the client deliberately drops them, or has moved them to the
+    /// prepare and so sends none with the ready.
     fn restrictions_for(&self, call: &str, asked: Value) -> Value {
-        let on_prepare = self.conduct.has(Misbehaviour::RestrictionsOnPrepare);
-        let sent = match call {
-            "prepare" => on_prepare,
-            "ready" => !on_prepare,
-            _ => true,
-        };
+        let sent = call != "ready" || !self.conduct.has(Misbehaviour::RestrictionsOnPrepare);
         if sent && !self.conduct.has(Misbehaviour::DropRestrictions) {
             asked
         } else {
@@ -105,9 +100,11 @@ impl ReferenceClient {
         let pos_id = params.text("posId")?;
         let order_id = params.text("orderId")?;
         let mut body = json!({ "posId": pos_id, "orderId": order_id });
-        let restrictions = self.restrictions_for("prepare", params.opt_object("restrictions")?);
         if self.conduct.has(Misbehaviour::RestrictionsOnPrepare) {
-            body["restrictions"] = restrictions;
+            // The till's restrictions are configured, not asked per payment, so they go on
+            // every prepare.
+            body["restrictions"] =
+                json!({ "debitCardDisallowed": true, "creditCardDisallowed": false });
         }
         let wait = params.opt_bool("waitForCustomer")?.unwrap_or(true)
             && !self.conduct.has(Misbehaviour::ReadyBeforePaired);
