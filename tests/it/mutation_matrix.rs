@@ -69,7 +69,7 @@ fn time_scale(misbehaviour: Misbehaviour) -> f64 {
     }
 }
 
-const CASES_WITH_A_HELD_ANSWER: &[&str] = &[
+const CASES_WITH_A_HELD_WRITE: &[&str] = &[
     "onboarding/onboard-pos",
     "onboarding/offboard-pos",
     "payments/payment-complete",
@@ -104,6 +104,7 @@ const CASES_POLLED_TO_AN_END: &[&str] = &[
     "payments/payment-complete",
     "payments/payment-user-cancelled",
     "payments/payment-client-cancel",
+    "payments/payment-held-poll",
     "payments/payment-capture-retry",
     "payments/payment-no-partial-capture",
     "payments/payment-partial-capture",
@@ -135,6 +136,7 @@ const CASES_THAT_INITIATE: &[&str] = &[
     "payments/payment-user-cancelled",
     "payments/payment-client-cancel",
     "payments/payment-cleanup-active",
+    "payments/payment-held-poll",
     "payments/payment-capture-retry",
     "payments/payment-no-partial-capture",
     "payments/payment-partial-capture",
@@ -214,7 +216,7 @@ const MATRIX: &[Row] = &[
     },
     Row {
         misbehaviour: Misbehaviour::WaitOutHeldRequests,
-        catches: Cases::Listed(CASES_WITH_A_HELD_ANSWER),
+        catches: Cases::Listed(CASES_WITH_A_HELD_WRITE),
         also_fails: &[],
         elsewhere: Elsewhere::Pass,
     },
