@@ -5,6 +5,7 @@
 //! writes and 0.5 s for reads. Shown at time scale 1 on onboarding (each held call costs the client
 //! its full 5 s timeout, so the test keeps to one category), and on the whole catalogue at time
 //! scale 0.1, where every ratio that decides a verdict is the same.
+
 use mpcert::catalogue::model::Profile;
 use mpcert::client::reference::Conduct;
 use mpcert::config::RunConfig;
