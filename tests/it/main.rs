@@ -15,6 +15,7 @@ mod operations;
 mod pos_client;
 mod pos_http;
 mod prepared;
+mod rule_table;
 mod refunds;
 mod runs;
 mod session_api;
