@@ -5,6 +5,7 @@
 //! every step, and names the rule, the step and the exchange in each finding.
 
 pub mod amounts;
+pub mod customer;
 pub mod evidence;
 pub mod expect;
 #[cfg(test)]

@@ -15,7 +15,7 @@ use crate::pos::ErrorCode;
 use crate::report::{Finding, Truncation};
 
 use super::{
-    CaseEvidence, amounts, finding, headers, lifecycle, lookups, pos_exchanges, refusals,
+    CaseEvidence, amounts, customer, finding, headers, lifecycle, lookups, pos_exchanges, refusals,
     restrictions, retry, timing,
 };
 
@@ -117,6 +117,10 @@ pub const RULES: &[(&str, &str)] = &[
         "every refund created in the case is captured or cancelled before the case ends",
     ),
     (
+        customer::CUSTOMER_NOT_SIMULATED,
+        "the client never acts as the customer through the sandbox's user simulation",
+    ),
+    (
         REQUEST_ACCEPTED,
         "the service refuses no request with a 4xx the case did not provoke (unless a rule above names the refusal)",
     ),
@@ -145,6 +149,7 @@ pub fn check_all(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
     findings.extend(headers::check_client_id(exchanges));
     findings.extend(retry::check(exchanges));
     findings.extend(refusals::check(exchanges));
+    findings.extend(customer::check(exchanges));
     findings.extend(timing::check_held_answers(exchanges));
     if evidence.profile == Profile::Strict {
         findings.extend(timing::check_timeouts(exchanges, evidence.time_scale));

@@ -267,3 +267,51 @@ async fn a_call_naming_no_merchant_or_client_id_is_named_by_its_own_rules() {
     );
     service.stop().await;
 }
+
+#[tokio::test]
+async fn a_client_playing_its_own_customer_is_caught() {
+    use crate::pos_client::{cases, open, service, session_request};
+
+    let service = service(0.01).await;
+    let http = reqwest::Client::new();
+    let session = open(&http, &service, &session_request(&cases(&[]), None)).await;
+    session.start(&http, "onboarding/onboard-pos").await;
+    let secret = |field: &str| {
+        session.created[field]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let simulated = http
+        .post(format!(
+            "{}/pos/app/usersimulation/acceptpayment",
+            service.url()
+        ))
+        .header("x-ibm-client-id", secret("clientId"))
+        .header("x-ibm-client-secret", secret("clientSecret"))
+        .json(&serde_json::json!({ "beaconId": "123456789012345" }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("user simulation: {e}"));
+    assert_ne!(
+        simulated.status().as_u16(),
+        401,
+        "the session's own credentials"
+    );
+    let record: serde_json::Value = http
+        .post(format!("{}/finish", session.url))
+        .bearer_auth(&session.token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("finish: {e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let rules: Vec<String> = findings_of(&record).into_iter().map(|(r, _)| r).collect();
+    assert!(
+        rules.contains(&"customer-not-simulated".to_string()),
+        "{record}"
+    );
+    service.stop().await;
+}
