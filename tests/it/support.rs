@@ -121,6 +121,26 @@ pub fn builtin_case_count() -> usize {
     catalogue.categories.iter().map(|c| c.cases.len()).sum()
 }
 
+/// The full ids of the built-in cases whose backend holds the answer of an endpoint that `held`
+/// accepts, in catalogue order.
+pub fn cases_holding(held: impl Fn(mpcert::pos::Endpoint) -> bool) -> Vec<String> {
+    use mpcert::catalogue::model::FaultReply;
+    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    let mut ids = Vec::new();
+    for category in &catalogue.categories {
+        for located in &category.cases {
+            let holds = located.case.backend.faults.iter().any(|fault| {
+                fault.replies.contains(&FaultReply::Hold200)
+                    && mpcert::pos::Endpoint::parse(&fault.on).is_some_and(&held)
+            });
+            if holds {
+                ids.push(format!("{}/{}", category.header.id, located.case.id));
+            }
+        }
+    }
+    ids
+}
+
 /// How many cases of the built-in catalogue the default profile judges.
 pub fn default_profile_case_count() -> usize {
     let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
