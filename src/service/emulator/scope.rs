@@ -48,7 +48,7 @@ pub fn payment_mut<'w>(
 ) -> Result<&'w mut Payment, ApiError> {
     let id = id.map(str::to_ascii_lowercase).ok_or(ApiError::NotFound)?;
     let payment = world.payments.get(&id).ok_or(ApiError::NotFound)?;
-    if world.merchant_of(payment) != Some(caller.vat) {
+    if !owns_payment(world, caller, payment) {
         return Err(other_merchant.into());
     }
     world.payments.get_mut(&id).ok_or(ApiError::NotFound)
