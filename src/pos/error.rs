@@ -286,15 +286,24 @@ impl ErrorCode {
             PaymentTooOld => ("1366", 409, "The payment is too old to be refunded"),
             RefundAmountTooHigh => ("1367", 409, "The refund amount is too high"),
             StoreBalanceTooLow => ("1368", 409, "The store's balance is too low"),
-            // 1400 also answers a payment on another merchant's PoS, for which no code of its
-            // own is documented (inferred), so the message names both.
+            // 1400 also answers a payment on another merchant's PoS, 1401 a refund of another
+            // merchant's payment and 1402 another merchant's refund, for which no codes of their
+            // own are documented (inferred), so the messages name both.
             PosOfOtherIntegrator => (
                 "1400",
                 403,
                 "The point of sale belongs to another integrator or merchant",
             ),
-            PaymentOfOtherIntegrator => ("1401", 403, "The payment belongs to another integrator"),
-            RefundOfOtherIntegrator => ("1402", 403, "The refund belongs to another integrator"),
+            PaymentOfOtherIntegrator => (
+                "1401",
+                403,
+                "The payment belongs to another integrator or merchant",
+            ),
+            RefundOfOtherIntegrator => (
+                "1402",
+                403,
+                "The refund belongs to another integrator or merchant",
+            ),
             StoreOfOtherMerchant => ("1403", 403, "The store does not belong to the merchant"),
             ReadyOfOtherMerchant => (
                 "1406",

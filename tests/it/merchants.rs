@@ -7,9 +7,13 @@
 
 use mpcert::pos::Endpoint;
 use mpcert::pos::constants::{CERT_STORE_ID, CERT_STORE_ID_FI};
+use mpcert::service::RunningService;
 use serde_json::{Value, json};
 
-use crate::pos_client::{DK, FI, Pos, STRANGER, cases, field, open, service, session_request};
+use crate::error_codes::till::{Till, refund};
+use crate::pos_client::{
+    DK, FI, Opened, Pos, STRANGER, cases, field, open, service, session_request,
+};
 
 /// A Danish PoS with an initiated 100 DKK payment, made through the header by `pos`.
 async fn danish_payment(pos: &Pos) -> (String, String) {
@@ -19,6 +23,20 @@ async fn danish_payment(pos: &Pos) -> (String, String) {
     let (status, initiated) = pos.initiate(&pos_id, 100.0, "DKK").await;
     assert_eq!(status, 200, "{initiated}");
     (pos_id, field(&initiated, "paymentId"))
+}
+
+/// A captured 100 DKK payment on a PoS of its own and a 10 DKK refund of it, made by `dk`:
+/// (payment id, refund id).
+async fn danish_refund(dk: &Pos, session: &Opened, service: &RunningService) -> (String, String) {
+    let till = Till {
+        pos: dk.clone(),
+        session,
+        service,
+    };
+    let payment_id = till.captured(100.0).await;
+    let (status, created) = till.refund(&refund(&payment_id, 10.0, "DKK")).await;
+    assert_eq!(status, 200, "{created}");
+    (payment_id, field(&created, "refundId"))
 }
 
 fn ids(answer: &Value, name: &str) -> Vec<String> {
@@ -40,6 +58,7 @@ async fn another_merchants_resources_get_the_documented_403_codes() {
     let session = open(&http, &service, &session_request(&cases(&[]), None)).await;
     let dk = Pos::header(&service, &session, DK).await;
     let (pos_id, payment_id) = danish_payment(&dk).await;
+    let (captured_id, refund_id) = danish_refund(&dk, &session, &service).await;
     let finnish_claim = Pos::claim(&service, &session, FI).await;
     for (other, how) in [
         (dk.acting_for(FI), "FI header"),
@@ -57,6 +76,9 @@ async fn another_merchants_resources_get_the_documented_403_codes() {
             ),
             (Endpoint::CancelPayment, &payment_id, None, "1408"),
             (Endpoint::DeletePos, &pos_id, None, "1409"),
+            (Endpoint::GetRefund, &refund_id, None, "1402"),
+            (Endpoint::CaptureRefund, &refund_id, None, "1402"),
+            (Endpoint::CancelRefund, &refund_id, None, "1402"),
         ] {
             let (status, answer) = other.call(endpoint, Some(id), "", body.as_ref()).await;
             assert_eq!(
@@ -77,6 +99,15 @@ async fn another_merchants_resources_get_the_documented_403_codes() {
             (403, "1403".into()),
             "{how}"
         );
+        let body = refund(&captured_id, 10.0, "DKK");
+        let (status, answer) = other
+            .call(Endpoint::CreateRefund, None, "", Some(&body))
+            .await;
+        assert_eq!(
+            (status, field(&answer, "code")),
+            (403, "1401".into()),
+            "{how}"
+        );
     }
     // Nothing happened to the Danish merchant's resources.
     let (status, answer) = dk
@@ -88,6 +119,17 @@ async fn another_merchants_resources_get_the_documented_403_codes() {
     );
     let (status, _) = dk.call(Endpoint::GetPos, Some(&pos_id), "", None).await;
     assert_eq!(status, 200);
+    // The refused reads did not poll the refund along, and it is the only refund of its payment.
+    let (status, answer) = dk
+        .call(Endpoint::GetRefund, Some(&refund_id), "", None)
+        .await;
+    assert_eq!(
+        (status, field(&answer, "status")),
+        (200, "Initiated".into())
+    );
+    let query = format!("paymentId={captured_id}");
+    let (_, listed) = dk.call(Endpoint::QueryRefundIds, None, &query, None).await;
+    assert_eq!(ids(&listed, "refundIds"), vec![refund_id]);
     service.stop().await;
 }
 
@@ -142,6 +184,12 @@ async fn listings_show_only_the_merchants_own_resources() {
         .call(Endpoint::GetStore, Some(CERT_STORE_ID), "", None)
         .await;
     assert_eq!(status, 404, "another merchant's store is not found");
+    let (captured_id, refund_id) = danish_refund(&dk, &session, &service).await;
+    let query = format!("paymentId={captured_id}");
+    for (pos, expected) in [(&dk, vec![refund_id]), (&fi, vec![])] {
+        let (status, listed) = pos.call(Endpoint::QueryRefundIds, None, &query, None).await;
+        assert_eq!((status, ids(&listed, "refundIds")), (200, expected));
+    }
     service.stop().await;
 }
 

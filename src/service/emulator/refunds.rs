@@ -2,7 +2,10 @@
 //! amount, currency, time and balance rules (`rules`), read it — each poll lets MobilePay move
 //! it along — list a payment's refunds, and capture or cancel it through the refund state
 //! machine. Every refund read or acted on first catches up with the session's virtual clock, so
-//! a refund left reserved for 24 h is found captured (`lifecycle`). Errors travel as
+//! a refund left reserved for 24 h is found captured (`lifecycle`). Refunds are the merchant's
+//! whose payment they refund (`scope`): another merchant's payment is refused with 403 `1401`
+//! (after 409 `1001` for an unknown one), another merchant's refund with 403 `1402` (after the
+//! 404 of an unknown one), and a listing shows only the merchant's own. Errors travel as
 //! `ErrorResponseV2`: the pipeline adds `origin` for every refund endpoint.
 
 mod lifecycle;
@@ -12,6 +15,8 @@ mod rules;
 mod fixtures;
 #[cfg(test)]
 mod tests_create;
+#[cfg(test)]
+mod tests_scope;
 #[cfg(test)]
 mod tests_settle;
 
@@ -23,6 +28,7 @@ use crate::pos::{ApiError, ErrorCode, RefundStatus};
 use crate::service::session::Session;
 use crate::service::world::Refund;
 
+use super::scope::{self, Caller};
 use super::{ApiAnswer, ApiRequest, parse_body, query};
 
 /// A refund body as the JSON of a 200.
@@ -33,10 +39,10 @@ fn to_answer<T: serde::Serialize>(body: &T) -> ApiAnswer {
 }
 
 /// `POST /refunds`.
-pub fn create(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn create(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: CreateRefundRequest = parse_body(request.body)?;
     let now = session.clock().virtual_ms();
-    let payment_id = rules::check_create(session.world(), &body, now)?;
+    let payment_id = rules::check_create(session.world(), caller, &body, now)?;
     let id = uuid::Uuid::new_v4().to_string();
     let created_in_case = session.armed().map(|case| case.id.clone());
     let created_seq = session.world_mut().next_created_seq();
@@ -57,32 +63,26 @@ pub fn create(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     to_answer(&CreateRefundResponse { refund_id: id })
 }
 
-/// The refund in the path, caught up with the clock at `now_ms`; `missing` is the answer when
-/// there is none (only capture codes its 404).
+/// The caller's merchant's refund in the path, caught up with the clock at `now_ms`; `missing`
+/// is the answer when there is none (only capture codes its 404), 403 `1402` when it is another
+/// merchant's, which is left untouched.
 fn find_current<'a>(
     session: &'a mut Session,
+    caller: &Caller<'_>,
     request: &ApiRequest<'_>,
     now_ms: f64,
     missing: ApiError,
 ) -> Result<&'a mut Refund, ApiError> {
-    let refund = request
-        .resource_id
-        .and_then(|id| {
-            session
-                .world_mut()
-                .refunds
-                .get_mut(&id.to_ascii_lowercase())
-        })
-        .ok_or(missing)?;
+    let refund = scope::refund_mut(session.world_mut(), caller, request.resource_id, missing)?;
     lifecycle::catch_up(refund, now_ms);
     Ok(refund)
 }
 
 /// `GET /refunds/{refundid}`.
-pub fn get(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn get(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let poll_delay = session.next_poll_delay_ms();
     let now = session.clock().virtual_ms();
-    let refund = find_current(session, request, now, ApiError::NotFound)?;
+    let refund = find_current(session, caller, request, now, ApiError::NotFound)?;
     lifecycle::on_poll(refund, now);
     to_answer(&GetRefundResponse {
         refund_id: refund.id.clone(),
@@ -95,19 +95,21 @@ pub fn get(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
     })
 }
 
-/// `GET /refunds?paymentId=`: every refund of the payment, oldest first. The document's only
-/// filter is `paymentId`; without it the filter is too wide (`1110`).
-pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
+/// `GET /refunds?paymentId=`: every refund of the payment, oldest first, if the payment is the
+/// caller's merchant's (the document lists no 403 here, so another merchant's payment, like an
+/// unknown one, has none). The document's only filter is `paymentId`; without it the filter is
+/// too wide (`1110`).
+pub fn list(session: &Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let Some(payment_id) = query::get(&request.query, "paymentId").filter(|id| !id.is_empty())
     else {
         return Err(ErrorCode::RefundFilterTooWide.into());
     };
     let payment_id = payment_id.to_ascii_lowercase();
-    let mut hits: Vec<&Refund> = session
-        .world()
+    let world = session.world();
+    let mut hits: Vec<&Refund> = world
         .refunds
         .values()
-        .filter(|r| r.payment_id == payment_id)
+        .filter(|r| r.payment_id == payment_id && scope::owns_refund(world, caller, r))
         .collect();
     hits.sort_by_key(|r| r.created_seq);
     to_answer(&QueryRefundIdsResponse {
@@ -116,9 +118,10 @@ pub fn list(session: &Session, request: &ApiRequest<'_>) -> ApiAnswer {
 }
 
 /// `POST /refunds/{refundid}/capture`: the only coded 404 of the API (`1004`).
-pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn capture(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let now = session.clock().virtual_ms();
-    let refund = find_current(session, request, now, ErrorCode::RefundNotFound.into())?;
+    let missing = ErrorCode::RefundNotFound.into();
+    let refund = find_current(session, caller, request, now, missing)?;
     // A repeated capture of a refund the client already captured succeeds (inferred).
     if refund.status == RefundStatus::Captured || refund.apply(RefundEvent::Capture, now) {
         Ok(None)
@@ -128,9 +131,9 @@ pub fn capture(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
 }
 
 /// `POST /refunds/{refundid}/cancel`.
-pub fn cancel(session: &mut Session, request: &ApiRequest<'_>) -> ApiAnswer {
+pub fn cancel(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let now = session.clock().virtual_ms();
-    let refund = find_current(session, request, now, ApiError::NotFound)?;
+    let refund = find_current(session, caller, request, now, ApiError::NotFound)?;
     // A repeated cancel of a refund the client already cancelled succeeds (inferred, as for
     // payments).
     if refund.status == RefundStatus::CancelledByClient || refund.apply(RefundEvent::Cancel, now) {

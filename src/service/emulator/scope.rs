@@ -1,13 +1,14 @@
 //! Who may see and act on a resource. A call acts for one merchant — its effective VAT number,
 //! the token's `merchant_vat` claim, else the header — and a session is one integrator, so every
 //! resource in the session's world is the caller's integrator's own. A resource of another
-//! merchant is refused with the endpoint's documented 403 code (`1406`–`1411`); listings show
-//! only the caller's merchant's resources. Another session's resources are not in the world at
+//! merchant is refused with the endpoint's documented 403 code (`1400`–`1403`, `1406`–`1411`);
+//! listings show only the caller's merchant's resources. A payment is the merchant's whose PoS
+//! it was made on, a refund the merchant's whose payment it refunds. Another session's resources are not in the world at
 //! all, so they are simply not found (404, or 409 `1000` for an id in a body).
 
 use crate::pos::{ApiError, ErrorCode};
 use crate::service::beacons::Beacons;
-use crate::service::world::{Payment, PointOfSale, World};
+use crate::service::world::{Payment, PointOfSale, Refund, World};
 
 /// Who a call acts for, and the service-wide state it may touch.
 #[derive(Debug, Clone, Copy)]
@@ -47,7 +48,7 @@ pub fn payment_mut<'w>(
 ) -> Result<&'w mut Payment, ApiError> {
     let id = id.map(str::to_ascii_lowercase).ok_or(ApiError::NotFound)?;
     let payment = world.payments.get(&id).ok_or(ApiError::NotFound)?;
-    if world.merchant_of(payment) != Some(caller.vat) {
+    if !owns_payment(world, caller, payment) {
         return Err(other_merchant.into());
     }
     world.payments.get_mut(&id).ok_or(ApiError::NotFound)
@@ -56,6 +57,32 @@ pub fn payment_mut<'w>(
 /// Whether the caller's merchant owns `payment`.
 pub fn owns_payment(world: &World, caller: &Caller<'_>, payment: &Payment) -> bool {
     world.merchant_of(payment) == Some(caller.vat)
+}
+
+/// The refund in the path, to change, if the caller's merchant owns it: `missing` when there is
+/// none (refund capture codes its 404), 403 `1402` when another merchant's — the one 403 code
+/// the refund endpoints document.
+pub fn refund_mut<'w>(
+    world: &'w mut World,
+    caller: &Caller<'_>,
+    id: Option<&str>,
+    missing: ApiError,
+) -> Result<&'w mut Refund, ApiError> {
+    let id = id.map(str::to_ascii_lowercase).unwrap_or_default();
+    if let Some(refund) = world.refunds.get(&id) {
+        if !owns_refund(world, caller, refund) {
+            return Err(ErrorCode::RefundOfOtherIntegrator.into());
+        }
+    }
+    world.refunds.get_mut(&id).ok_or(missing)
+}
+
+/// Whether the caller's merchant owns `refund`: it owns the refunded payment.
+pub fn owns_refund(world: &World, caller: &Caller<'_>, refund: &Refund) -> bool {
+    world
+        .payments
+        .get(&refund.payment_id)
+        .is_some_and(|payment| owns_payment(world, caller, payment))
 }
 
 #[cfg(test)]

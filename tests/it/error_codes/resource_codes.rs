@@ -239,9 +239,29 @@ pub async fn provoke_refund_codes(till: &Till<'_>, provoked: &mut Provoked) {
         )
         .await,
     );
+    let finnish = pos.acting_for(FI);
+    provoked.check(
+        ErrorCode::PaymentOfOtherIntegrator,
+        "`POST /refunds` of a Danish payment, acting for the Finnish merchant",
+        finnish
+            .call(
+                Endpoint::CreateRefund,
+                None,
+                "",
+                Some(&refund(&captured, 10.0, "DKK")),
+            )
+            .await,
+    );
     let (status, created) = till.refund(&refund(&captured, 10.0, "DKK")).await;
     assert_eq!(status, 200, "{created}");
     let refund_id = field(&created, "refundId");
+    provoked.check(
+        ErrorCode::RefundOfOtherIntegrator,
+        "`GET /refunds/{id}` of a Danish refund, acting for the Finnish merchant",
+        finnish
+            .call(Endpoint::GetRefund, Some(&refund_id), "", None)
+            .await,
+    );
     provoked.check(
         ErrorCode::RefundNotReserved,
         "a capture of a refund not yet reserved",

@@ -1,6 +1,6 @@
-//! The till of the error-code scenarios: request bodies, and a PoS client of one session that
-//! creates points of sale, pays, plays the customer through the user simulation, captures and
-//! refunds.
+//! The till of the error-code scenarios (and of the merchant tests' refunds): request bodies,
+//! and a PoS client of one session that creates points of sale, pays, plays the customer through
+//! the user simulation, captures and refunds.
 
 use mpcert::pos::Endpoint;
 use mpcert::pos::constants::CERT_STORE_ID;

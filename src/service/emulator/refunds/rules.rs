@@ -1,14 +1,16 @@
 //! The rules a new refund must meet (domain reference §3.4, §4, §6.4), in the order the answers
-//! are given: the body's fields (400), then the payment it refunds (409): it exists (`1001`), is
-//! captured (`1354`) in the refund's currency (`1365`) no more than 90 days ago (`1366`), the
-//! refunds of the payment that are not cancelled stay within the captured amount (`1367`), and
-//! the store's balance covers the refund (`1368`). Amounts are compared in whole cents as
-//! `i128`, exact below 10^36 and saturating beyond, so no sum overflows: an amount has no
-//! documented upper bound, and one whose cents saturate still exceeds the store's balance.
+//! are given: the body's fields (400), then the payment it refunds: it exists (409 `1001`), is
+//! the caller's merchant's (403 `1401`, as `scope` decides), is captured (409 `1354`) in the
+//! refund's currency (`1365`) no more than 90 days ago (`1366`), the refunds of the payment that
+//! are not cancelled stay within the captured amount (`1367`), and the store's balance covers
+//! the refund (`1368`). Amounts are compared in whole cents as `i128`, exact below 10^36 and
+//! saturating beyond, so no sum overflows: an amount has no documented upper bound, and one
+//! whose cents saturate still exceeds the store's balance.
 
 use crate::pos::constants::STORE_REFUND_BALANCE;
 use crate::pos::dto::CreateRefundRequest;
 use crate::pos::{ErrorCode, PaymentStatus, validate};
+use crate::service::emulator::scope::{self, Caller};
 use crate::service::world::{Payment, World};
 
 /// A captured payment can be refunded for 90 days (documented; older docs said 30).
@@ -20,10 +22,11 @@ fn cents(amount: f64) -> i128 {
     (amount * 100.0).round() as i128
 }
 
-/// Checks `body` against the world at virtual time `now_ms`; returns the refunded payment's
-/// id as the world keys it.
+/// Checks `body`, sent by `caller`, against the world at virtual time `now_ms`; returns the
+/// refunded payment's id as the world keys it.
 pub fn check_create(
     world: &World,
+    caller: &Caller<'_>,
     body: &CreateRefundRequest,
     now_ms: f64,
 ) -> Result<String, ErrorCode> {
@@ -42,6 +45,9 @@ pub fn check_create(
         .payments
         .get(&payment_id)
         .ok_or(ErrorCode::PaymentNotFound)?;
+    if !scope::owns_payment(world, caller, payment) {
+        return Err(ErrorCode::PaymentOfOtherIntegrator);
+    }
     if payment.status != PaymentStatus::Captured {
         return Err(ErrorCode::PaymentNotCaptured);
     }

@@ -11,8 +11,8 @@ use crate::pos::constants::STORE_REFUND_BALANCE;
 use crate::pos::{Endpoint, PaymentStatus, RefundStatus, validate};
 use crate::service::emulator::ApiAnswer;
 use crate::service::emulator::fixtures::{
-    CASE, Call, TestResult, VAT, armed_session, json_of, new_payment, new_pos, pos_headers,
-    set_status, text, through_pipeline,
+    CASE, Call, TestResult, VAT, acting_for, armed_session, json_of, new_payment, new_pos,
+    pos_headers, set_status, text, through_pipeline,
 };
 use crate::service::session::Session;
 
@@ -78,7 +78,7 @@ fn a_body_outside_the_document_is_1099() -> TestResult {
     }
     let call = Call::new(CREATE).raw_body("{\"paymentId\":");
     assert_refused(
-        &super::create(&mut session, &call.request()),
+        &super::create(&mut session, &acting_for(VAT), &call.request()),
         CREATE,
         400,
         "1099",

@@ -2,63 +2,39 @@
 //! `pollDelayInMs`, MobilePay's reservation, the 24 h auto-capture on the virtual clock, every
 //! refusal with its status, code and body shape, and the reference client's refund flow.
 
-use serde_json::Value;
-
 use super::fixtures::{
-    assert_bare_404, assert_refused, new_refund, refund_status, set_refund, with_captured,
+    assert_bare_404, assert_refused, list_as, listed_as, new_refund, on_refund, refund_status,
+    set_refund, with_captured, with_refund,
 };
 use super::lifecycle::RESERVATION_LIFETIME_MS;
-use crate::pos::constants::{POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS, REFUND_POLLS_WHILE_INITIATED};
+use crate::pos::constants::{
+    CERT_MERCHANT_VAT_FI, POLL_DELAY_MAX_MS, POLL_DELAY_MIN_MS, REFUND_POLLS_WHILE_INITIATED,
+};
 use crate::pos::{Endpoint, RefundStatus};
 use crate::service::emulator::ApiAnswer;
-use crate::service::emulator::fixtures::{Call, TestResult, json_of, text};
+use crate::service::emulator::fixtures::{OTHER_VAT, TestResult, VAT, json_of, text};
 use crate::service::session::Session;
 
 const UNKNOWN_REFUND: &str = "7e1d2c3b-4a59-4687-9a0b-1c2d3e4f5a6b";
 
 fn get(session: &mut Session, refund_id: &str) -> ApiAnswer {
-    super::get(
-        session,
-        &Call::new(Endpoint::GetRefund).id(refund_id).request(),
-    )
+    on_refund(session, VAT, Endpoint::GetRefund, refund_id)
 }
 
 fn list(session: &Session, query: &str) -> ApiAnswer {
-    super::list(
-        session,
-        &Call::new(Endpoint::QueryRefundIds).query(query).request(),
-    )
+    list_as(session, VAT, query)
 }
 
 fn listed(session: &Session, query: &str) -> Result<Vec<String>, String> {
-    let body = json_of(list(session, query))?;
-    let ids = body["refundIds"]
-        .as_array()
-        .ok_or_else(|| format!("no refundIds in {body}"))?;
-    Ok(ids
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_string)
-        .collect())
+    listed_as(session, VAT, query)
 }
 
 fn capture(session: &mut Session, refund_id: &str) -> ApiAnswer {
-    let call = Call::new(Endpoint::CaptureRefund).id(refund_id);
-    super::capture(session, &call.request())
+    on_refund(session, VAT, Endpoint::CaptureRefund, refund_id)
 }
 
 fn cancel(session: &mut Session, refund_id: &str) -> ApiAnswer {
-    let call = Call::new(Endpoint::CancelRefund).id(refund_id);
-    super::cancel(session, &call.request())
-}
-
-/// A session with a captured 100 DKK payment and a 100 DKK refund of it in `status`.
-fn with_refund(status: RefundStatus) -> Result<(Session, String, String), String> {
-    let (mut session, _, payment) = with_captured()?;
-    let refund = new_refund(&mut session, &payment, 100.0)?;
-    let reserved_at = (status != RefundStatus::Initiated).then(|| session.clock().virtual_ms());
-    set_refund(&mut session, &refund, status, reserved_at)?;
-    Ok((session, payment, refund))
+    on_refund(session, VAT, Endpoint::CancelRefund, refund_id)
 }
 
 #[test]
@@ -86,13 +62,18 @@ fn polls_answer_every_field_and_find_the_refund_reserved_in_time() -> TestResult
     Ok(())
 }
 
+/// Whichever merchant asks: an unknown refund is not found before it could be another's.
 #[test]
 fn an_unknown_refund_is_a_bare_404_except_on_capture_1004() -> TestResult {
     let (mut session, _, _) = with_refund(RefundStatus::Reserved)?;
-    assert_bare_404(&get(&mut session, UNKNOWN_REFUND))?;
-    assert_bare_404(&cancel(&mut session, UNKNOWN_REFUND))?;
-    let answer = capture(&mut session, UNKNOWN_REFUND);
-    assert_refused(&answer, Endpoint::CaptureRefund, 404, "1004")?;
+    for vat in [VAT, CERT_MERCHANT_VAT_FI, OTHER_VAT] {
+        let on =
+            |session: &mut Session, endpoint| on_refund(session, vat, endpoint, UNKNOWN_REFUND);
+        assert_bare_404(&on(&mut session, Endpoint::GetRefund))?;
+        assert_bare_404(&on(&mut session, Endpoint::CancelRefund))?;
+        let answer = on(&mut session, Endpoint::CaptureRefund);
+        assert_refused(&answer, Endpoint::CaptureRefund, 404, "1004")?;
+    }
     Ok(())
 }
 
