@@ -1,0 +1,106 @@
+//! The http adapter (`--client http:<url>`): the integrator's client as a server that takes one
+//! driver-protocol request per POST (JSON body) and answers with the response object as the body
+//! of a 200. Anything else — no connection, another status, a body that is not the response to
+//! that request — is a broken adapter, reported as such; the next request tries afresh. The
+//! operation timeout is the driver's, as for every adapter.
+
+use crate::catalogue::Operation;
+use crate::secret::Secret;
+
+use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, Request, read_response};
+
+/// An http client under test.
+pub struct HttpClient {
+    url: reqwest::Url,
+    http: reqwest::Client,
+    secret: Secret,
+    next_id: u64,
+}
+
+impl HttpClient {
+    /// A client reached at `url`; `secret` is scrubbed from anything quoted of its answers.
+    pub fn new(url: reqwest::Url, secret: Secret) -> Result<Self, AdapterError> {
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|e| AdapterError::Unavailable(format!("cannot build an http client: {e}")))?;
+        Ok(HttpClient {
+            url,
+            http,
+            secret,
+            next_id: 0,
+        })
+    }
+
+    /// Performs one operation with one POST.
+    pub async fn perform(
+        &mut self,
+        op: Operation,
+        params: &Fields,
+    ) -> Result<Answer, AdapterError> {
+        self.next_id += 1;
+        let request = Request {
+            id: self.next_id,
+            op,
+            params: params.clone(),
+        };
+        let mut response = self
+            .http
+            .post(self.url.clone())
+            .json(&request)
+            .send()
+            .await
+            .map_err(|e| {
+                AdapterError::Unavailable(format!(
+                    "cannot reach the client at {}: {}",
+                    shown(&self.url),
+                    causes(&e.without_url())
+                ))
+            })?;
+        let status = response.status();
+        if status != reqwest::StatusCode::OK {
+            return Err(AdapterError::Protocol(format!(
+                "the client answered `{}` with HTTP {status} instead of 200",
+                op.as_str()
+            )));
+        }
+        let mut body = Vec::new();
+        loop {
+            let chunk = response.chunk().await.map_err(|e| {
+                AdapterError::Protocol(format!(
+                    "the client's answer to `{}` broke off: {}",
+                    op.as_str(),
+                    causes(&e.without_url())
+                ))
+            })?;
+            let Some(chunk) = chunk else { break };
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_RESPONSE_BYTES {
+                return Err(AdapterError::Protocol(format!(
+                    "the client answered `{}` with a body longer than {MAX_RESPONSE_BYTES} bytes",
+                    op.as_str()
+                )));
+            }
+        }
+        read_response(&body, request.id, "a response body", &self.secret)?.into_answer()
+    }
+}
+
+/// The URL without user information, as errors show it.
+fn shown(url: &reqwest::Url) -> String {
+    let mut url = url.clone();
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// An error and its chain of causes on one line.
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
