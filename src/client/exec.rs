@@ -17,7 +17,7 @@ use crate::config::SERVICE_TOKEN_ENV;
 
 use super::Connection;
 use super::protocol::{
-    AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, PROTOCOL_VERSION, Request, read_response,
+    AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, PROTOCOL_VERSION, Request, read_answer,
 };
 use process::{ClientProcess, Line};
 use tail::LogTail;
@@ -88,8 +88,7 @@ impl ExecClient {
             Err(e) => Err(e),
         };
         let answer = match received {
-            Ok(Line::Text(text)) => read_response(&text, request.id, "a line", &self.secret)
-                .and_then(|r| r.into_answer()),
+            Ok(Line::Text(text)) => read_answer(&text, request.id, "a line", &self.secret),
             Ok(Line::End) | Err(_) => Err(self.exited(op).await),
             Ok(Line::TooLong) => Err(AdapterError::Protocol(format!(
                 "the client wrote a line longer than {MAX_RESPONSE_BYTES} bytes instead of a response"

@@ -69,6 +69,40 @@ pub struct Answer {
     pub unknown: Fields,
 }
 
+impl Answer {
+    /// The answer with `secret` scrubbed from its message and every text of its fields: a
+    /// client that echoes its credentials must not put them into a report.
+    fn scrub(self, secret: &Secret) -> Answer {
+        Answer {
+            outcome: match self.outcome {
+                Ok(result) => Ok(scrub_fields(result, secret)),
+                Err(message) => Err(secret.scrub(&message)),
+            },
+            unknown: scrub_fields(self.unknown, secret),
+        }
+    }
+}
+
+fn scrub_fields(fields: Fields, secret: &Secret) -> Fields {
+    (fields.into_iter())
+        .map(|(name, value)| (name, scrub_value(value, secret)))
+        .collect()
+}
+
+fn scrub_value(value: serde_json::Value, secret: &Secret) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(secret.scrub(&text)),
+        Value::Array(items) => Value::Array(
+            (items.into_iter())
+                .map(|item| scrub_value(item, secret))
+                .collect(),
+        ),
+        Value::Object(fields) => Value::Object(scrub_fields(fields, secret)),
+        other => other,
+    }
+}
+
 impl From<OperationOutcome> for Answer {
     fn from(outcome: OperationOutcome) -> Self {
         Answer {
@@ -111,17 +145,17 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// Longest excerpt of a malformed response quoted in an error.
 const EXCERPT_CHARS: usize = 200;
 
-/// Reads the response to request `id` from `bytes` (`what` names them in errors: `a line`, `a
-/// response body`); anything else is a protocol error quoting a short excerpt, scrubbed of
-/// `secret`.
-pub fn read_response(
+/// Reads the answer to request `id` from `bytes` (`what` names them in errors: `a line`, `a
+/// response body`), with `secret` scrubbed from every text in it; anything but a valid response
+/// to that request is a protocol error quoting a short excerpt, scrubbed as well.
+pub fn read_answer(
     bytes: &[u8],
     id: u64,
     what: &str,
     secret: &Secret,
-) -> Result<Response, AdapterError> {
+) -> Result<Answer, AdapterError> {
     match serde_json::from_slice::<Response>(bytes) {
-        Ok(response) if response.id == id => Ok(response),
+        Ok(response) if response.id == id => Ok(response.into_answer()?.scrub(secret)),
         Ok(response) => Err(AdapterError::Protocol(format!(
             "the client answered request {} while request {id} was waiting",
             response.id
@@ -211,8 +245,8 @@ mod tests {
     fn only_the_awaited_response_is_read() {
         let secret = Secret::new("s3cr3t");
         let line = br#"{"id":8,"ok":true,"result":{}}"#;
-        assert!(read_response(line, 8, "a line", &secret).is_ok());
-        let other = read_response(line, 9, "a line", &secret)
+        assert!(read_answer(line, 8, "a line", &secret).is_ok());
+        let other = read_answer(line, 9, "a line", &secret)
             .err()
             .map(|e| e.to_string());
         assert_eq!(
@@ -221,7 +255,7 @@ mod tests {
                 "the client broke the driver protocol: the client answered request 8 while request 9 was waiting"
             )
         );
-        let garbage = read_response(b"login with s3cr3t\x1b[0m", 1, "a line", &secret)
+        let garbage = read_answer(b"login with s3cr3t\x1b[0m", 1, "a line", &secret)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -229,7 +263,7 @@ mod tests {
             garbage.starts_with("the client broke the driver protocol: the client wrote a line that is not a protocol response (expected value at line 1 column 1): login with <redacted>\\u{1b}[0m"),
             "{garbage}"
         );
-        let long = read_response("x".repeat(5000).as_bytes(), 1, "a line", &secret)
+        let long = read_answer("x".repeat(5000).as_bytes(), 1, "a line", &secret)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -237,6 +271,19 @@ mod tests {
             long.ends_with(&format!("{}…", "x".repeat(EXCERPT_CHARS))),
             "{long}"
         );
+    }
+
+    #[test]
+    fn the_secret_is_scrubbed_from_answers() -> Result<(), AdapterError> {
+        let secret = Secret::new("s3cr3t");
+        let line = br#"{"id":1,"ok":false,"error":{"message":"bad s3cr3t","x":["s3cr3t"]},"y":{"z":"s3cr3t"}}"#;
+        let answer = read_answer(line, 1, "a line", &secret)?;
+        assert_eq!(answer.outcome, Err("bad <redacted>".to_string()));
+        assert_eq!(
+            serde_json::Value::Object(answer.unknown),
+            serde_json::json!({"error": {"x": ["<redacted>"]}, "y": {"z": "<redacted>"}})
+        );
+        Ok(())
     }
 
     #[test]
