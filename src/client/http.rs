@@ -20,7 +20,10 @@ pub struct HttpClient {
 impl HttpClient {
     /// A client reached at `url`; `secret` is scrubbed from anything quoted of its answers.
     pub fn new(url: reqwest::Url, secret: Secret) -> Result<Self, AdapterError> {
+        // Like the reference client, reach the client directly: a CI proxy meant for the
+        // internet must not stand between mpcert and a client on the build host.
         let http = reqwest::Client::builder()
+            .no_proxy()
             .build()
             .map_err(|e| AdapterError::Unavailable(format!("cannot build an http client: {e}")))?;
         Ok(HttpClient {

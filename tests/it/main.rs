@@ -1,12 +1,14 @@
 //! Integration tests: one binary whose modules each prove one capability end to end, every test
 //! owning its world (its own embedded service on 127.0.0.1:0, its own temporary directory).
 
+mod cancellation;
 mod case_table;
 mod catalogue_errors;
 mod certified_like;
 mod cli;
 mod error_codes;
 mod exec_client;
+mod http_client;
 mod hygiene;
 mod judge;
 mod merchants;
