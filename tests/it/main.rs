@@ -6,6 +6,7 @@ mod case_table;
 mod catalogue_errors;
 mod certified_like;
 mod cli;
+mod client_flags;
 mod error_codes;
 mod exec_client;
 mod http_client;
