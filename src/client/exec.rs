@@ -16,9 +16,7 @@ use crate::catalogue::Operation;
 use crate::config::SERVICE_TOKEN_ENV;
 
 use super::Connection;
-use super::protocol::{
-    AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, PROTOCOL_VERSION, Request, read_answer,
-};
+use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, Request, read_answer};
 use process::{ClientProcess, Line};
 use tail::LogTail;
 
@@ -42,18 +40,7 @@ impl ExecClient {
     /// A client started with `command` once the first operation needs it, connected as
     /// `connection` says.
     pub fn new(command: &str, connection: Connection) -> Self {
-        let env = vec![
-            ("MPCERT_PROTOCOL", PROTOCOL_VERSION.to_string()),
-            ("MPCERT_API_BASE_URL", connection.api_base_url),
-            ("MPCERT_AUTH_URL", connection.auth_url),
-            ("MPCERT_CLIENT_ID", connection.client_id),
-            (
-                "MPCERT_CLIENT_SECRET",
-                connection.client_secret.expose().to_string(),
-            ),
-            ("MPCERT_MERCHANT_VAT", connection.merchant_vat),
-            ("MPCERT_TIME_SCALE", connection.time_scale.to_string()),
-        ];
+        let env = connection.announced();
         ExecClient {
             command: command.to_string(),
             env,

@@ -2,12 +2,17 @@
 //! driver-protocol request per POST (JSON body) and answers with the response object as the body
 //! of a 200. Anything else — no connection, another status, a body that is not the response to
 //! that request — is a broken adapter, reported as such; the next request tries afresh. The
-//! operation timeout is the driver's, as for every adapter.
+//! connection an exec client finds in its environment comes with every request as headers of the
+//! same names (`MPCERT-CLIENT-ID`, …). The operation timeout is the driver's, as for every
+//! adapter.
 
 use crate::catalogue::Operation;
 use crate::secret::Secret;
 
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
 use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, Request, read_answer};
+use super::{CLIENT_SECRET_NAME, Connection};
 
 /// An http client under test.
 pub struct HttpClient {
@@ -18,18 +23,31 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    /// A client reached at `url`; `secret` is scrubbed from anything quoted of its answers.
-    pub fn new(url: reqwest::Url, secret: Secret) -> Result<Self, AdapterError> {
+    /// A client reached at `url`, told about `connection` with every request.
+    pub fn new(url: reqwest::Url, connection: Connection) -> Result<Self, AdapterError> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in connection.announced() {
+            let sensitive = name == CLIENT_SECRET_NAME;
+            let name = HeaderName::try_from(name.replace('_', "-"));
+            let (Ok(name), Ok(mut value)) = (name, HeaderValue::try_from(value)) else {
+                return Err(AdapterError::Unavailable(
+                    "the connection cannot be sent as http headers".into(),
+                ));
+            };
+            value.set_sensitive(sensitive);
+            headers.insert(name, value);
+        }
         // Like the reference client, reach the client directly: a CI proxy meant for the
         // internet must not stand between mpcert and a client on the build host.
         let http = reqwest::Client::builder()
             .no_proxy()
+            .default_headers(headers)
             .build()
             .map_err(|e| AdapterError::Unavailable(format!("cannot build an http client: {e}")))?;
         Ok(HttpClient {
             url,
             http,
-            secret,
+            secret: connection.client_secret,
             next_id: 0,
         })
     }

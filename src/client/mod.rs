@@ -131,6 +131,25 @@ pub struct Connection {
     pub time_scale: f64,
 }
 
+impl Connection {
+    /// What an integrator's client is told about its connection, by name: the environment of an
+    /// exec client, the headers of every request to an http client (`_` written `-`).
+    pub fn announced(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("MPCERT_PROTOCOL", protocol::PROTOCOL_VERSION.to_string()),
+            ("MPCERT_API_BASE_URL", self.api_base_url.clone()),
+            ("MPCERT_AUTH_URL", self.auth_url.clone()),
+            ("MPCERT_CLIENT_ID", self.client_id.clone()),
+            (CLIENT_SECRET_NAME, self.client_secret.expose().to_string()),
+            ("MPCERT_MERCHANT_VAT", self.merchant_vat.clone()),
+            ("MPCERT_TIME_SCALE", self.time_scale.to_string()),
+        ]
+    }
+}
+
+/// The name under which the client secret is announced.
+pub const CLIENT_SECRET_NAME: &str = "MPCERT_CLIENT_SECRET";
+
 /// A connected client under test.
 pub enum Adapter {
     /// The reference client.
@@ -155,10 +174,7 @@ impl Adapter {
             ClientSpec::Exec(command) => Ok(Adapter::Exec(Box::new(ExecClient::new(
                 command, connection,
             )))),
-            ClientSpec::Http(url) => Ok(Adapter::Http(HttpClient::new(
-                url.clone(),
-                connection.client_secret,
-            )?)),
+            ClientSpec::Http(url) => Ok(Adapter::Http(HttpClient::new(url.clone(), connection)?)),
         }
     }
 

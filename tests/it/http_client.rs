@@ -1,11 +1,12 @@
 //! The http adapter end to end: a driver-protocol server on loopback answers each POSTed
 //! request, and misbehaves on the request for posId `second` (another status, a body that is not
 //! a response, the answer to another request); that case is an `Error` saying why, the others are
-//! judged, and the run exits 3. A client that cannot be reached errors every case.
+//! judged, and the run exits 3. Every request carries the connection as headers. A client that
+//! cannot be reached errors every case.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mpcert::client::ClientSpec;
 use mpcert::config::RunConfig;
@@ -15,7 +16,22 @@ use serde_json::{Value, json};
 use crate::shim::Shim;
 use crate::support::{case, run};
 
-async fn answer(State(mode): State<&'static str>, Json(request): Json<Value>) -> Response {
+async fn answer(
+    State(mode): State<&'static str>,
+    headers: HeaderMap,
+    Json(request): Json<Value>,
+) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let told = header("mpcert-protocol") == Some("1")
+        && header("mpcert-api-base-url").is_some_and(|url| url.ends_with("/pos/v10"))
+        && header("mpcert-auth-url").is_some()
+        && header("mpcert-client-id").is_some()
+        && header("mpcert-client-secret").is_some()
+        && header("mpcert-merchant-vat") == Some("DK90000028")
+        && header("mpcert-time-scale") == Some("0.01");
+    if !told {
+        return (StatusCode::BAD_REQUEST, "connection headers missing").into_response();
+    }
     let id = request["id"].as_u64().unwrap_or_default();
     if request["params"]["posId"] != "second" {
         return Json(json!({"id": id, "ok": true, "result": {}, "trace": "t"})).into_response();
