@@ -7,6 +7,7 @@ mod catalogue_errors;
 mod certified_like;
 mod cli;
 mod client_flags;
+mod driver_protocol;
 mod error_codes;
 mod exec_client;
 mod http_client;
