@@ -84,11 +84,6 @@ impl ClientSpec {
         }
     }
 
-    /// Whether this is an integrator's client rather than mpcert's reference client.
-    pub fn is_external(&self) -> bool {
-        !matches!(self, ClientSpec::Reference(_))
-    }
-
     /// How the client is named in reports: the adapter, and for an integrator's client the
     /// start of its digest (the command line or URL itself may carry what is nobody's business).
     pub fn describe(&self) -> String {
@@ -212,5 +207,43 @@ impl Adapter {
         if let Adapter::Exec(client) = self {
             client.shutdown().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_specs_name_their_adapter_and_digest() {
+        let exec = ClientSpec::parse("exec: ./till --driver ");
+        assert_eq!(exec, Ok(ClientSpec::Exec("./till --driver".into())));
+        let info = exec.map(|spec| spec.adapter_info()).ok();
+        let digest = info.as_ref().and_then(|i| i.command_digest.clone());
+        assert_eq!(info.map(|i| i.kind), Some(AdapterKind::Exec));
+        assert_eq!(digest, Some(sha256_hex("./till --driver")));
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        for text in [
+            "http:http://127.0.0.1:8080/driver",
+            "http://127.0.0.1:8080/driver",
+        ] {
+            let spec = ClientSpec::parse(text).map_err(|e| e.to_string());
+            let described = spec.as_ref().map(ClientSpec::describe).unwrap_or_default();
+            assert!(
+                described.starts_with("http (sha256 "),
+                "{text}: {described}"
+            );
+            assert!(matches!(spec, Ok(ClientSpec::Http(_))));
+        }
+        for bad in ["exec:", "http:/driver", "http:ftp://x/y", "lua"] {
+            assert!(ClientSpec::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            ClientSpec::parse("reference").map(|s| s.describe()),
+            Ok("reference".into())
+        );
     }
 }

@@ -343,6 +343,19 @@ mod tests {
     }
 
     #[test]
+    fn an_error_shows_the_end_of_the_client_log() {
+        let mut report = sample();
+        let log: String = (1..=12).map(|n| format!("line {n}\n")).collect();
+        report.categories[1].cases[1].client_log = Some(log);
+        let text = case_lines("payments", &report.categories[1].cases[1], Verbosity::Quiet);
+        let expected = "ERROR payments/refund  Refund  (0.00s)\n      the adapter crashed\n      exit status 3\n      client log, last 10 lines:\n        line 3\n";
+        assert!(text.starts_with(expected), "{text}");
+        assert!(text.ends_with("        line 12\n"), "{text}");
+        let failed = case_lines("payments", &report.categories[1].cases[0], Verbosity::Quiet);
+        assert!(!failed.contains("client log"), "{failed}");
+    }
+
+    #[test]
     fn quiet_shows_only_failures_errors_and_totals() {
         let text = render(&sample(), Verbosity::Quiet);
         assert!(!text.contains("mpcert 0.1.0"));

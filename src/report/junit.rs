@@ -417,6 +417,19 @@ mod tests {
     }
 
     #[test]
+    fn the_client_log_is_the_system_err() -> TestResult {
+        let mut report = sample();
+        report.categories[0].cases[0].client_log = Some("started <ok>\n".into());
+        let xml = String::from_utf8(render(&report))?;
+        let doc = Document::parse(&xml)?;
+        let cases = all(doc.root_element(), "testcase");
+        let err = child(cases[0], "system-err").and_then(|n| n.text());
+        assert_eq!(err, Some("started <ok>\n"));
+        assert!(child(cases[2], "system-err").is_none());
+        Ok(())
+    }
+
+    #[test]
     fn names_are_dot_free_and_illegal_characters_are_stripped() -> TestResult {
         let mut report = sample();
         report.meta.client_name = "Till\u{0}\u{8}\u{B}\u{C}\u{1F}\u{7F}\u{FFFF}".into();
