@@ -7,16 +7,17 @@
 //! when the next case needs it. Unix only.
 
 mod process;
-pub mod tail;
+mod tail;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::catalogue::Operation;
 use crate::config::SERVICE_TOKEN_ENV;
+use crate::secret::Secret;
 
 use super::Connection;
-use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, Request, read_answer};
+use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, RequestIds, read_answer};
 use process::{ClientProcess, Line};
 use tail::LogTail;
 
@@ -30,10 +31,10 @@ const EXIT_PATIENCE: Duration = Duration::from_secs(2);
 pub struct ExecClient {
     command: String,
     env: Vec<(&'static str, String)>,
-    secret: crate::secret::Secret,
+    secret: Secret,
     log: Arc<Mutex<LogTail>>,
     process: Option<ClientProcess>,
-    next_id: u64,
+    ids: RequestIds,
 }
 
 impl ExecClient {
@@ -47,7 +48,7 @@ impl ExecClient {
             secret: connection.client_secret,
             log: Arc::default(),
             process: None,
-            next_id: 0,
+            ids: RequestIds::default(),
         }
     }
 
@@ -58,12 +59,7 @@ impl ExecClient {
         op: Operation,
         params: &Fields,
     ) -> Result<Answer, AdapterError> {
-        self.next_id += 1;
-        let request = Request {
-            id: self.next_id,
-            op,
-            params: params.clone(),
-        };
+        let request = self.ids.next(op, params);
         let line = serde_json::to_vec(&request)
             .map_err(|e| AdapterError::Protocol(format!("cannot encode the request: {e}")))?;
         let process = match &mut self.process {

@@ -11,7 +11,7 @@ use crate::secret::Secret;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, Request, read_answer};
+use super::protocol::{AdapterError, Answer, Fields, MAX_RESPONSE_BYTES, RequestIds, read_answer};
 use super::{CLIENT_SECRET_NAME, Connection};
 
 /// An http client under test.
@@ -19,7 +19,7 @@ pub struct HttpClient {
     url: reqwest::Url,
     http: reqwest::Client,
     secret: Secret,
-    next_id: u64,
+    ids: RequestIds,
 }
 
 impl HttpClient {
@@ -48,7 +48,7 @@ impl HttpClient {
             url,
             http,
             secret: connection.client_secret,
-            next_id: 0,
+            ids: RequestIds::default(),
         })
     }
 
@@ -58,12 +58,7 @@ impl HttpClient {
         op: Operation,
         params: &Fields,
     ) -> Result<Answer, AdapterError> {
-        self.next_id += 1;
-        let request = Request {
-            id: self.next_id,
-            op,
-            params: params.clone(),
-        };
+        let request = self.ids.next(op, params);
         let mut response = self
             .http
             .post(self.url.clone())

@@ -27,6 +27,24 @@ pub struct Request {
     pub params: Fields,
 }
 
+/// Numbers the requests to one client: ids count from 1 over the whole run, across restarts.
+#[derive(Debug, Default)]
+pub struct RequestIds {
+    last: u64,
+}
+
+impl RequestIds {
+    /// The next request, for `op` with `params`.
+    pub fn next(&mut self, op: Operation, params: &Fields) -> Request {
+        self.last += 1;
+        Request {
+            id: self.last,
+            op,
+            params: params.clone(),
+        }
+    }
+}
+
 /// A response from the client under test.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {
