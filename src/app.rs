@@ -135,6 +135,7 @@ pub async fn run(
         time_scale: config.time_scale,
         profile: config.profile,
         fail_fast: config.fail_fast,
+        operation_timeout: config.operation_timeout,
         interrupt,
     };
     let report = driver::drive(&catalogue, &plan, settings, progress).await;

@@ -21,6 +21,7 @@ use crate::pos::constants::CERT_MERCHANT_VAT_DK;
         mpcert run --time-scale 0.01 --junit out.xml         the same, a hundred times faster (CI)\n  \
         mpcert run --category payments --client-version 2.1.0\n  \
         mpcert run --merchant-vat FI90000040                 certify as the Finnish merchant (EUR)\n  \
+        mpcert run --client exec:'./my-client' --client-name 'My Till' --client-version 2.1.0\n  \
         mpcert validate --cases ./cases                      check a catalogue\n  \
         mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n\n\
         Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict."
@@ -65,16 +66,22 @@ pub struct RunArgs {
     /// Run this case, as category/case (repeatable).
     #[arg(long = "case", id = "case", value_name = "CAT/ID")]
     pub case_ids: Vec<String>,
-    /// The client under test.
+    /// The client under test: `reference` (mpcert's own), `exec:'<command line>'` (your client
+    /// as a command speaking the driver protocol on stdin/stdout) or `http:<url>` (the driver
+    /// protocol, one POST per operation); see docs/driver-protocol.md.
     #[arg(long, value_name = "SPEC", default_value = "reference")]
     pub client: String,
     /// The version being certified (Major.Minor.Build); defaults to mpcert's own version.
-    #[arg(long, value_name = "X.Y.Z")]
+    #[arg(long, value_name = "X.Y.Z", env = "MPCERT_CLIENT_VERSION")]
     pub client_version: Option<String>,
-    /// The client system's name, as typed into the certification website (the reference
-    /// client is always `mpcert reference client`).
-    #[arg(long, value_name = "NAME")]
+    /// The client system's name, as typed into the certification website; required for an
+    /// exec or http client (the reference client is always `mpcert reference client`).
+    #[arg(long, value_name = "NAME", env = "MPCERT_CLIENT_NAME")]
     pub client_name: Option<String>,
+    /// How long the client may take for one operation before its case is an error (and an exec
+    /// client is stopped and started afresh); default 120 s times the time scale, at least 10 s.
+    #[arg(long, value_name = "SECS")]
+    pub operation_timeout: Option<f64>,
     /// The certification merchant to certify as: `DK90000028` (Danish, amounts in DKK) or
     /// `FI90000040` (Finnish, amounts in EUR).
     #[arg(long, value_name = "VAT", default_value = CERT_MERCHANT_VAT_DK)]

@@ -17,6 +17,9 @@ use crate::service::merchants;
 /// `mpcert serve` to require it, and by `mpcert run --target URL` to present it).
 pub const SERVICE_TOKEN_ENV: &str = "MPCERT_SERVICE_TOKEN";
 
+/// The environment variable `--client-name` falls back to.
+pub const CLIENT_NAME_ENV: &str = "MPCERT_CLIENT_NAME";
+
 /// A flag has a value mpcert cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -106,6 +109,19 @@ pub struct RunConfig {
     pub report: Option<PathBuf>,
     /// Stop after the first case that does not pass.
     pub fail_fast: bool,
+    /// `--operation-timeout`, when given.
+    pub operation_timeout: Option<Duration>,
+}
+
+/// Checks an `--operation-timeout` value, in seconds.
+pub fn operation_timeout(value: f64) -> Result<Duration, UsageError> {
+    if value.is_finite() && (0.1..=3600.0).contains(&value) {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(UsageError(format!(
+            "--operation-timeout: {value} is out of range; give a number of seconds from 0.1 to 3600"
+        )))
+    }
 }
 
 /// Checks a `--time-scale` value.
@@ -214,7 +230,12 @@ impl RunConfig {
                 )));
             }
             (_, Some(name)) => name,
-            (_, None) => REFERENCE_CLIENT_NAME.to_string(),
+            (ClientSpec::Reference(_), None) => REFERENCE_CLIENT_NAME.to_string(),
+            (_, None) => {
+                return Err(UsageError(format!(
+                    "--client-name: name the client system you certify (as its certificate will), with --client-name NAME or {CLIENT_NAME_ENV}"
+                )));
+            }
         };
         let client_version = args
             .client_version
@@ -253,6 +274,7 @@ impl RunConfig {
             junit: args.junit,
             report: args.report,
             fail_fast: args.fail_fast,
+            operation_timeout: args.operation_timeout.map(operation_timeout).transpose()?,
         })
     }
 }

@@ -52,6 +52,21 @@ impl Progress for ConsolePrinter {
     }
 }
 
+/// Resolves with the signal's name when the run is asked to stop: SIGINT (Ctrl-C) or SIGTERM
+/// (how CI systems and Kubernetes cancel a job). Both are listened for from the start, so
+/// neither can kill the run before its reports are written.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = &'static str>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "interrupted",
+            _ = terminate.recv() => "terminated",
+        }
+    })
+}
+
 /// Prints an error with its whole chain of causes (`cannot listen on …: address in use`) and
 /// returns its exit code. This is the binary's error boundary: the library's typed errors
 /// become `anyhow` errors here, with context where the library has none to give.
@@ -92,11 +107,19 @@ async fn dispatch(command: Command) -> ExitCode {
                 Err(e) => return fail(e, exit::USAGE),
             };
             let (interrupt, interrupted) = watch::channel(false);
-            tokio::spawn(async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    eprintln!("mpcert: interrupted; finishing the report");
-                    let _ = interrupt.send(true);
+            let stop = match stop_signal() {
+                Ok(stop) => stop,
+                Err(e) => {
+                    return fail(
+                        anyhow::Error::new(e).context("cannot listen for SIGTERM"),
+                        exit::INFRASTRUCTURE,
+                    );
                 }
+            };
+            tokio::spawn(async move {
+                let name = stop.await;
+                eprintln!("mpcert: {name}; stopping the client and finishing the report");
+                let _ = interrupt.send(true);
             });
             let mut printer = ConsolePrinter { verbosity };
             match app::run(config, interrupted, &mut printer).await {

@@ -10,6 +10,8 @@ pub mod remote;
 mod runner;
 pub mod template;
 
+pub use runner::{MIN_OPERATION_TIMEOUT_SECS, OPERATION_TIMEOUT_SECS, default_operation_timeout};
+
 use std::time::Instant;
 
 use tokio::sync::watch;
@@ -71,6 +73,9 @@ pub struct DriveSettings {
     pub profile: Profile,
     /// Stop after the first case that does not pass.
     pub fail_fast: bool,
+    /// How long the client may take for one operation (default: [`default_operation_timeout`]
+    /// of the service's time scale).
+    pub operation_timeout: Option<std::time::Duration>,
     /// Becomes `true` when the run is interrupted.
     pub interrupt: watch::Receiver<bool>,
 }
@@ -158,6 +163,9 @@ pub async fn drive(
             started_at: category_started,
             cases,
         });
+    }
+    if let Some(runner) = &mut run {
+        runner.adapter.shutdown().await;
     }
     let certificate = match &run {
         Some(runner) => runner.session.certificate().await.unwrap_or_else(|e| {
@@ -274,6 +282,7 @@ fn skipped(category: &Category, case: &LocatedCase, reason: &str) -> CaseReport 
         steps: Vec::new(),
         exchanges: Vec::new(),
         truncated: None,
+        client_log: None,
     }
 }
 

@@ -28,9 +28,24 @@ pub(super) struct Runner<'a> {
     pub(super) stop: Option<Stop>,
 }
 
+/// The operation timeout at time scale 1, in seconds: the slowest operation of the catalogue (a
+/// payment polled through held answers until the customer answers) fits in it many times over.
+pub const OPERATION_TIMEOUT_SECS: f64 = 120.0;
+
+/// The shortest default operation timeout, in seconds, however compressed time is: starting a
+/// client and the operating system's scheduler do not scale.
+pub const MIN_OPERATION_TIMEOUT_SECS: f64 = 10.0;
+
+/// The operation timeout when none is configured: [`OPERATION_TIMEOUT_SECS`] times the time
+/// scale, at least [`MIN_OPERATION_TIMEOUT_SECS`].
+pub fn default_operation_timeout(time_scale: f64) -> Duration {
+    Duration::from_secs_f64((OPERATION_TIMEOUT_SECS * time_scale).max(MIN_OPERATION_TIMEOUT_SECS))
+}
+
 impl Runner<'_> {
     fn operation_timeout(&self) -> Duration {
-        Duration::from_secs_f64((120.0 * self.settings.time_scale).max(10.0))
+        (self.settings.operation_timeout)
+            .unwrap_or_else(|| default_operation_timeout(self.settings.time_scale))
     }
 
     pub(super) async fn run_case(&mut self, category: &Category, case: &LocatedCase) -> CaseReport {
@@ -70,6 +85,7 @@ impl Runner<'_> {
         let record = self.session.finish_case(broken.as_ref()).await;
         report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         report.steps = steps;
+        report.client_log = self.adapter.take_log();
         report.verdict = match record {
             Err(e) => Verdict::Error {
                 reason: e.to_string(),
@@ -123,6 +139,7 @@ impl Runner<'_> {
                 title,
                 params: serde_json::Map::new(),
                 outcome: StepOutcome::NotRun,
+                unknown_fields: serde_json::Map::new(),
                 duration_ms: 0.0,
             };
             // Once a step failed, no later step runs: they build on what it should have done.
@@ -164,6 +181,7 @@ impl Runner<'_> {
             let performed = tokio::select! {
                 performed = tokio::time::timeout(self.operation_timeout(), self.adapter.perform(step.op, &params)) => performed,
                 _ = interrupt.wait_for(|stopped| *stopped) => {
+                    self.adapter.abandon().await;
                     broken = Some(Verdict::Error { reason: "the run was interrupted".into() });
                     reports.push(report);
                     continue;
@@ -172,6 +190,7 @@ impl Runner<'_> {
             report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
             match performed {
                 Err(_) => {
+                    self.adapter.abandon().await;
                     broken = Some(Verdict::Error {
                         reason: format!(
                             "the client did not finish step {} ({}) within {:.0} s",
@@ -186,11 +205,16 @@ impl Runner<'_> {
                         reason: adapter_error.to_string(),
                     })
                 }
-                Ok(Ok(Ok(result))) => {
-                    self.save(step, &params, &result);
-                    report.outcome = StepOutcome::Ok { result };
+                Ok(Ok(answer)) => {
+                    report.unknown_fields = answer.unknown;
+                    match answer.outcome {
+                        Ok(result) => {
+                            self.save(step, &params, &result);
+                            report.outcome = StepOutcome::Ok { result };
+                        }
+                        Err(message) => report.outcome = StepOutcome::Failed { message },
+                    }
                 }
-                Ok(Ok(Err(message))) => report.outcome = StepOutcome::Failed { message },
             }
             if let Err(e) = self.session.end_step(&report).await {
                 broken = broken.or(Some(Verdict::Error {

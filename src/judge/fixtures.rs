@@ -280,6 +280,7 @@ pub(crate) fn report(index: usize, op: Operation, outcome: StepOutcome) -> StepR
         title: op.as_str().to_string(),
         params: serde_json::Map::new(),
         outcome,
+        unknown_fields: serde_json::Map::new(),
         duration_ms: 1.0,
     }
 }

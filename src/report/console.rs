@@ -1,6 +1,7 @@
 //! Plain-text rendering of a [`RunReport`]. It owns the console summary (a header naming what was
 //! certified, one PASS/FAIL/ERROR/SKIP line per case in catalogue order with findings or reason
-//! under it, a totals line, in three verbosities) and the plain-text wording the JUnit renderer
+//! under it — and the end of the client's own log under an error — a totals line, in three
+//! verbosities) and the plain-text wording the JUnit renderer
 //! embeds: a finding as `[rule] step N (op): message` (steps numbered from 1), the evidence of a
 //! failed case, and a case's step and exchange log. Control characters other than tab and line
 //! breaks are dropped, so a hostile client message can neither drive a terminal nor break XML.
@@ -24,6 +25,9 @@ pub enum Verbosity {
 
 /// Longest request or response body shown in a case log, in characters.
 const BODY_LIMIT: usize = 200;
+
+/// Most lines of the client's own log shown under a case that ended in an error.
+const CLIENT_LOG_LINES: usize = 10;
 
 /// Indentation of the lines under a case line.
 const INDENT: &str = "      ";
@@ -170,9 +174,16 @@ fn write_case(out: &mut String, category: &str, case: &CaseReport, verbosity: Ve
         Verdict::Failed { findings } => {
             under.extend(findings.iter().map(|f| describe_finding(case, f)));
         }
-        Verdict::Error { reason } | Verdict::Skipped { reason } => {
+        Verdict::Error { reason } => {
             under.extend(reason.lines().map(str::to_string));
+            if let Some(log) = &case.client_log {
+                let lines: Vec<&str> = log.lines().collect();
+                let shown = &lines[lines.len().saturating_sub(CLIENT_LOG_LINES)..];
+                under.push(format!("client log, last {} lines:", shown.len()));
+                under.extend(shown.iter().map(|line| format!("  {line}")));
+            }
         }
+        Verdict::Skipped { reason } => under.extend(reason.lines().map(str::to_string)),
     }
     if verbosity == Verbosity::Verbose {
         under.extend(case.exchanges.iter().map(|e| e.summary()));
@@ -329,6 +340,19 @@ mod tests {
         assert_eq!(lines, expected, "{text}");
         assert!(text.ends_with("in 1.23s\n"));
         assert!(!text.contains("#1 "), "no exchanges in normal");
+    }
+
+    #[test]
+    fn an_error_shows_the_end_of_the_client_log() {
+        let mut report = sample();
+        let log: String = (1..=12).map(|n| format!("line {n}\n")).collect();
+        report.categories[1].cases[1].client_log = Some(log);
+        let text = case_lines("payments", &report.categories[1].cases[1], Verbosity::Quiet);
+        let expected = "ERROR payments/refund  Refund  (0.00s)\n      the adapter crashed\n      exit status 3\n      client log, last 10 lines:\n        line 3\n";
+        assert!(text.starts_with(expected), "{text}");
+        assert!(text.ends_with("        line 12\n"), "{text}");
+        let failed = case_lines("payments", &report.categories[1].cases[0], Verbosity::Quiet);
+        assert!(!failed.contains("client log"), "{failed}");
     }
 
     #[test]

@@ -135,6 +135,7 @@ pub(super) mod tests {
             title: op.into(),
             params,
             outcome,
+            unknown_fields: serde_json::Map::new(),
             duration_ms: 5.0,
         }
     }
@@ -153,6 +154,7 @@ pub(super) mod tests {
             steps,
             exchanges,
             truncated: None,
+            client_log: None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The JUnit XML form of a [`RunReport`], laid out for CI test reporters (GitHub Actions, GitLab,
 //! Azure Pipelines, Jenkins): one `<testsuite>` per category with run metadata as properties, one
 //! `<testcase>` per case with a dot-free name, its catalogue file and line, the verdict as
-//! `<failure>`, `<error>` or `<skipped>`, and the case log as `<system-out>`. This module owns that
+//! `<failure>`, `<error>` or `<skipped>`, the case log as `<system-out>` and the tail of the
+//! client's own log (an exec client's stderr) as `<system-err>`. This module owns that
 //! layout and the counts; the text inside comes from [`super::console`]. quick-xml escapes, and
 //! characters XML 1.0 forbids are dropped, so the document always parses.
 
@@ -153,7 +154,7 @@ fn write_case(w: &mut Xml, category: &str, case: &CaseReport) -> io::Result<()> 
         ("time", secs(case.duration_ms)),
     ];
     let out = case_log(case);
-    if matches!(case.verdict, Verdict::Passed) && out.is_empty() {
+    if matches!(case.verdict, Verdict::Passed) && out.is_empty() && case.client_log.is_none() {
         return element(w, "testcase", &attrs, None);
     }
     open(w, "testcase", &attrs)?;
@@ -177,6 +178,9 @@ fn write_case(w: &mut Xml, category: &str, case: &CaseReport) -> io::Result<()> 
     }
     if !out.is_empty() {
         element(w, "system-out", &[], Some(&out))?;
+    }
+    if let Some(log) = &case.client_log {
+        element(w, "system-err", &[], Some(log))?;
     }
     close(w, "testcase")
 }
@@ -409,6 +413,19 @@ mod tests {
             child(cases[3], "system-out").is_none(),
             "nothing to say for a skipped case"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn the_client_log_is_the_system_err() -> TestResult {
+        let mut report = sample();
+        report.categories[0].cases[0].client_log = Some("started <ok>\n".into());
+        let xml = String::from_utf8(render(&report))?;
+        let doc = Document::parse(&xml)?;
+        let cases = all(doc.root_element(), "testcase");
+        let err = child(cases[0], "system-err").and_then(|n| n.text());
+        assert_eq!(err, Some("started <ok>\n"));
+        assert!(child(cases[2], "system-err").is_none());
         Ok(())
     }
 

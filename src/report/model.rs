@@ -115,6 +115,10 @@ pub struct CaseReport {
     /// Set when the case made more calls than the service records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub truncated: Option<Truncation>,
+    /// The tail of what the client wrote to its own log (an exec client's stderr) during the
+    /// case, secrets scrubbed; absent when it wrote nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_log: Option<String>,
 }
 
 /// How much of a case the service did not record because the case exceeded its bounds.
@@ -192,6 +196,10 @@ pub struct StepReport {
     pub params: serde_json::Map<String, serde_json::Value>,
     /// What the client answered.
     pub outcome: StepOutcome,
+    /// Fields of the client's response that the driver protocol does not define (those of its
+    /// `error` object under `error`), kept as sent.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub unknown_fields: serde_json::Map<String, serde_json::Value>,
     /// Wall-clock duration in milliseconds.
     pub duration_ms: f64,
 }

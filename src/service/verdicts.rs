@@ -125,6 +125,7 @@ mod tests {
                     outcome: StepOutcome::Ok {
                         result: json!({}).as_object().cloned().unwrap_or_default(),
                     },
+                    unknown_fields: serde_json::Map::new(),
                     duration_ms: 0.0,
                 })
                 .collect(),

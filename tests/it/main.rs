@@ -1,11 +1,16 @@
 //! Integration tests: one binary whose modules each prove one capability end to end, every test
 //! owning its world (its own embedded service on 127.0.0.1:0, its own temporary directory).
 
+mod cancellation;
 mod case_table;
 mod catalogue_errors;
 mod certified_like;
 mod cli;
+mod client_flags;
+mod driver_protocol;
 mod error_codes;
+mod exec_client;
+mod http_client;
 mod hygiene;
 mod judge;
 mod merchants;
@@ -19,6 +24,7 @@ mod refunds;
 mod rule_table;
 mod runs;
 mod session_api;
+mod shim;
 mod stores;
 mod support;
 mod time_rules;

@@ -15,7 +15,11 @@ async fn perform(client: &mut Adapter, op: Operation, params: Value) -> Fields {
         Value::Object(fields) => fields,
         other => panic!("parameters must be an object, not {other}"),
     };
-    match client.perform(op, &fields).await {
+    match client
+        .perform(op, &fields)
+        .await
+        .map(|answer| answer.outcome)
+    {
         Ok(Ok(result)) => result,
         Ok(Err(message)) => panic!("{}: failed: {message}", op.as_str()),
         Err(error) => panic!("{}: adapter error: {error}", op.as_str()),

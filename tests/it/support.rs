@@ -32,6 +32,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         junit,
         report: None,
         fail_fast: false,
+        operation_timeout: None,
     }
 }
 
