@@ -154,7 +154,7 @@ class Config:
             client_secret=env["MPCERT_CLIENT_SECRET"],
             merchant_vat=env.get("MPCERT_MERCHANT_VAT") or None,
             time_scale=scale,
-            version=env.get("MPCERT_CLIENT_VERSION") or EXAMPLE_VERSION,
+            version=env.get("POS_EXAMPLE_VERSION") or EXAMPLE_VERSION,
             misbehaviours=parse_misbehaviours(env.get("POS_EXAMPLE_MISBEHAVE")),
         )
 

@@ -10,7 +10,7 @@ use crate::exchange::Exchange;
 use crate::pos::{Endpoint, PaymentStatus, RefundStatus};
 use crate::report::Finding;
 
-use super::seen::{polled_status, was_served};
+use super::seen::{polled_status, surely_received, was_served};
 use super::{CaseEvidence, finding, pos_exchanges};
 
 /// Rule id: no call about a payment or refund the client saw in a terminal state.
@@ -43,8 +43,10 @@ fn is_terminal(kind: &str, status: &str) -> bool {
     }
 }
 
-/// B10: once a poll showed a payment or refund terminal, the client leaves it alone.
-pub fn check_after_terminal(exchanges: &[Exchange]) -> Vec<Finding> {
+/// B10: once a poll showed a payment or refund terminal, the client leaves it alone. A poll whose
+/// answer was slower than a client's timeout may not have shown the client anything (see
+/// [`surely_received`]).
+pub fn check_after_terminal(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
     let mut seen_terminal: BTreeMap<(&str, String), (u64, String)> = BTreeMap::new();
     let mut findings = Vec::new();
     for exchange in pos_exchanges(exchanges) {
@@ -66,7 +68,8 @@ pub fn check_after_terminal(exchanges: &[Exchange]) -> Vec<Finding> {
             ));
             continue;
         }
-        if let Some(status) = polled_status(exchange).filter(|s| is_terminal(kind, s)) {
+        let seen = polled_status(exchange).filter(|_| surely_received(exchange, scale));
+        if let Some(status) = seen.filter(|s| is_terminal(kind, s)) {
             seen_terminal.insert(resource, (exchange.seq, status));
         }
     }

@@ -155,7 +155,10 @@ pub fn check_all(evidence: &CaseEvidence<'_>) -> Vec<Finding> {
         findings.extend(timing::check_timeouts(exchanges, evidence.time_scale));
     }
     findings.extend(timing::check_poll_delays(exchanges, evidence.time_scale));
-    findings.extend(lifecycle::check_after_terminal(exchanges));
+    findings.extend(lifecycle::check_after_terminal(
+        exchanges,
+        evidence.time_scale,
+    ));
     findings.extend(lookups::check_conflict_cleanup(exchanges));
     findings.extend(lookups::check_lost_ids(exchanges));
     findings.extend(lifecycle::check_ready_after_paired(evidence));

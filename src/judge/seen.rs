@@ -7,11 +7,32 @@ use serde_json::Value;
 
 use crate::exchange::{Exchange, ExchangeOutcome};
 use crate::pos::Endpoint;
+use crate::pos::constants::{MIN_CLIENT_TIMEOUT_REAL_MS, READ_TIMEOUT_MS, WRITE_TIMEOUT_MS};
 
 /// Whether the client received a 2xx answer to the exchange.
 pub fn received(exchange: &Exchange) -> bool {
     exchange.outcome == ExchangeOutcome::Answered
         && exchange.status.is_some_and(|s| (200..300).contains(&s))
+}
+
+/// The shortest time after which a correct client may give up on the exchange's answer, in real
+/// milliseconds: its documented timeout scaled (2 s writes, 0.5 s reads), but never below the
+/// shortest timeout a client is expected to use.
+pub fn shortest_timeout_ms(exchange: &Exchange, scale: f64) -> f64 {
+    let documented = if exchange.pos_endpoint().is_some_and(Endpoint::is_read) {
+        READ_TIMEOUT_MS
+    } else {
+        WRITE_TIMEOUT_MS
+    };
+    (documented as f64 * scale).max(MIN_CLIENT_TIMEOUT_REAL_MS)
+}
+
+/// Whether the client surely received a 2xx answer: it did, and the service sent it before any
+/// correct client could have given up on it. A slower answer may have arrived after the client's
+/// timeout, so a rule that holds what the client saw against it does not count it.
+pub fn surely_received(exchange: &Exchange, scale: f64) -> bool {
+    received(exchange)
+        && exchange.ended_ms - exchange.received_ms <= shortest_timeout_ms(exchange, scale)
 }
 
 /// Whether the service refused the exchange with a 4xx the client received.

@@ -12,7 +12,7 @@ use crate::pos::constants::{
 };
 use crate::report::Finding;
 
-use super::{finding, pos_exchanges};
+use super::{finding, pos_exchanges, seen};
 
 /// Rule id: a held answer is abandoned within the documented timeout (strict profile).
 pub const TIMEOUT: &str = "request-timeout-respected";
@@ -75,7 +75,11 @@ pub fn check_timeouts(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
 }
 
 /// B9: consecutive polls of one resource are at least the previously announced delay apart,
-/// measured from the moment the previous answer was sent.
+/// measured from the moment the previous answer was sent. An answer slower than a client's
+/// timeout may never have reached the client (it gave up and polled again, as B9 allows without
+/// an answer), so what follows such an answer is not judged; at time scale 1 that is an answer
+/// slower than the documented read timeout, in a compressed run one slower than the shortest
+/// timeout a client is expected to use.
 pub fn check_poll_delays(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
     let tolerance = POLL_DELAY_TOLERANCE_MS as f64 * scale;
     let polls: Vec<&Exchange> = pos_exchanges(exchanges)
@@ -91,6 +95,9 @@ pub fn check_poll_delays(exchanges: &[Exchange], scale: f64) -> Vec<Finding> {
         let Some(delay) = announced_delay(previous) else {
             continue;
         };
+        if !seen::surely_received(previous, scale) {
+            continue;
+        }
         let gap = poll.received_ms - previous.ended_ms;
         if gap < delay - tolerance {
             findings.push(finding(
@@ -284,6 +291,28 @@ mod tests {
                 .response(json!({ "isUserCheckedIn": false, "pollDelayInMs": 1000 })),
         ]);
         assert_eq!(check_poll_delays(&exchanges, 1.0), Vec::new());
+    }
+
+    #[test]
+    fn a_poll_after_an_answer_slower_than_a_client_timeout_is_not_checked() {
+        // At time scale 0.01 a client may give up after its 100 ms floor: an answer sent 150 ms
+        // after the poll may never have reached it, so polling again at once is not held
+        // against it; after a prompt answer it is.
+        let after_slow = polls(&[(0.0, 150.0), (151.0, 152.0)], 10.0);
+        assert_eq!(check_poll_delays(&after_slow, 0.01), Vec::new());
+        let after_prompt = polls(&[(0.0, 90.0), (91.0, 92.0)], 10.0);
+        assert_eq!(
+            rules_of(&check_poll_delays(&after_prompt, 0.01)),
+            vec![POLL_DELAY]
+        );
+        // At time scale 1 the documented read timeout (0.5 s) decides.
+        let slow_at_one = polls(&[(0.0, 600.0), (601.0, 602.0)], 1000.0);
+        assert_eq!(check_poll_delays(&slow_at_one, 1.0), Vec::new());
+        let prompt_at_one = polls(&[(0.0, 400.0), (401.0, 402.0)], 1000.0);
+        assert_eq!(
+            rules_of(&check_poll_delays(&prompt_at_one, 1.0)),
+            vec![POLL_DELAY]
+        );
     }
 
     #[test]

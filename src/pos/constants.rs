@@ -103,6 +103,12 @@ pub const SUGGESTED_RETRIES: u32 = 2;
 /// cannot compress the operating system's scheduler, so at small time scales the scaled
 /// tolerance is raised to this floor.
 pub const MIN_TIMING_TOLERANCE_REAL_MS: f64 = 250.0;
+/// The shortest timeout a client is expected to use, in real milliseconds (inferred): at small time
+/// scales a scaled timeout would shrink below what a busy machine's scheduler can honour, so
+/// clients floor theirs here (the reference client does). An answer the service took longer than
+/// this to send may have reached a correct client after it gave up, so the judge does not hold
+/// what follows it (a quick retry of that poll, say) against the client.
+pub const MIN_CLIENT_TIMEOUT_REAL_MS: f64 = 100.0;
 /// The shortest hold of a `hold200` fault, in real milliseconds (inferred), so a held answer always
 /// outlasts a client's (floored) timeout plus the judge's tolerance.
 pub const MIN_HOLD_REAL_MS: f64 = 400.0;

@@ -20,6 +20,7 @@ mod operations;
 mod pos_client;
 mod pos_http;
 mod prepared;
+mod python_client;
 mod refunds;
 mod rule_table;
 mod runs;

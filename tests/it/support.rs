@@ -212,3 +212,18 @@ pub fn assert_generated_section(
         );
     }
 }
+
+/// Tests that run the whole catalogue many times over take this first, so that no two of them
+/// load the machine at once: a compressed run judges real milliseconds, and a starved client
+/// misses the floored timeouts of a correct one.
+pub async fn one_heavy_test_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().await
+}
+
+/// [`one_heavy_test_at_a_time`] for a test that runs outside any async runtime.
+pub fn one_heavy_test_at_a_time_blocking() -> tokio::sync::MutexGuard<'static, ()> {
+    HEAVY.blocking_lock()
+}
+
+/// The lock of the heavy tests.
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

@@ -52,7 +52,7 @@ class Timing(unittest.TestCase):
         config = pos_client.Config.from_env(env)
         self.assertEqual((config.api_base_url, config.time_scale, config.version),
                          ("http://h/pos/v10", 0.01, pos_client.EXAMPLE_VERSION))
-        config = pos_client.Config.from_env(dict(env, MPCERT_CLIENT_VERSION="2.1.0",
+        config = pos_client.Config.from_env(dict(env, POS_EXAMPLE_VERSION="2.1.0",
                                                  POS_EXAMPLE_MISBEHAVE="omit-client-id, ignore-poll-delay"))
         self.assertEqual(config.version, "2.1.0")
         self.assertEqual(config.misbehaviours, {"omit-client-id", "ignore-poll-delay"})

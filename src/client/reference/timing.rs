@@ -11,13 +11,14 @@ use std::time::Duration;
 
 use super::conduct::{Conduct, Misbehaviour, Style};
 use crate::pos::constants::{
-    MAX_RETRIES, READ_TIMEOUT_MS, SUGGESTED_RETRIES, TOKEN_LIFETIME_SECS, WRITE_TIMEOUT_MS,
+    MAX_RETRIES, MIN_CLIENT_TIMEOUT_REAL_MS, READ_TIMEOUT_MS, SUGGESTED_RETRIES,
+    TOKEN_LIFETIME_SECS, WRITE_TIMEOUT_MS,
 };
 
 /// The shortest timeout the client ever uses, in real milliseconds: at small time scales a scaled
 /// timeout would shrink below what a busy machine's scheduler can honour, and scheduling jitter
 /// must not look like a network fault.
-pub const MIN_TIMEOUT_REAL_MS: f64 = 100.0;
+pub const MIN_TIMEOUT_REAL_MS: f64 = MIN_CLIENT_TIMEOUT_REAL_MS;
 /// The constant delay between two attempts of one logical request, before scaling (B2).
 const RETRY_DELAY_MS: f64 = 200.0;
 /// The timeout of every call of the 2020-certified client, before scaling.

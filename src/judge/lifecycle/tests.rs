@@ -20,7 +20,7 @@ fn calls_about_a_payment_seen_terminal_are_flagged() {
         cancel(3, "pay-1"),
         poll(4, "pay-1", "CancelledByUser"),
     ]);
-    let findings = check_after_terminal(&exchanges);
+    let findings = check_after_terminal(&exchanges, 1.0);
     assert_eq!(rules_of(&findings), vec![AFTER_TERMINAL, AFTER_TERMINAL]);
     assert_eq!(
         findings.iter().map(|f| f.exchange).collect::<Vec<_>>(),
@@ -40,7 +40,7 @@ fn a_terminal_payment_does_not_taint_other_payments() {
         cancel(2, "pay-2"),
         poll(3, "pay-2", "CancelledByClient"),
     ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
+    assert_eq!(check_after_terminal(&exchanges, 1.0), Vec::new());
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn retrying_a_held_cancel_is_not_an_action_after_a_terminal_state() {
         cancel(4, "pay-1"),
         poll(5, "pay-1", "CancelledByClient"),
     ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
+    assert_eq!(check_after_terminal(&exchanges, 1.0), Vec::new());
 }
 
 #[test]
@@ -61,7 +61,7 @@ fn listing_payments_is_not_an_action_on_a_terminal_payment() {
         poll(1, "pay-1", "CancelledByUser"),
         call(2, Endpoint::QueryPaymentIds).query("posId=pos-1"),
     ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
+    assert_eq!(check_after_terminal(&exchanges, 1.0), Vec::new());
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn calls_about_a_refund_seen_terminal_are_flagged() {
             call(4, Endpoint::CancelRefund).id("ref-1"),
             refund_poll(5, "ref-1", terminal),
         ]);
-        let findings = check_after_terminal(&exchanges);
+        let findings = check_after_terminal(&exchanges, 1.0);
         assert_eq!(
             findings.iter().map(|f| f.exchange).collect::<Vec<_>>(),
             vec![Some(3), Some(4), Some(5)],
@@ -103,7 +103,7 @@ fn a_refund_captured_after_it_was_seen_reserved_and_read_back_is_clean() {
         refund_poll(5, "ref-2", "Reserved"),
         call(6, Endpoint::CancelRefund).id("ref-2"),
     ]);
-    assert_eq!(check_after_terminal(&exchanges), Vec::new());
+    assert_eq!(check_after_terminal(&exchanges, 1.0), Vec::new());
 }
 
 /// A case preparing a payment in step 0 (`waitForCustomer` as given) and readying it in step 1.
@@ -218,4 +218,23 @@ fn every_open_reservation_and_refund_is_a_finding() {
         refunds[0].message
     );
     assert_eq!(check_refunds(&[]), Vec::new());
+}
+
+#[test]
+fn a_terminal_status_answered_slower_than_a_client_timeout_may_not_have_been_seen() {
+    // At time scale 0.01 a client may give up on a poll after 100 ms: a terminal status sent
+    // later may never have reached it, so polling again is no action after a terminal state.
+    let late = build(vec![
+        poll(1, "pay-1", "CancelledByUser").at(0.0, 150.0),
+        poll(2, "pay-1", "CancelledByUser").at(160.0, 161.0),
+    ]);
+    assert_eq!(check_after_terminal(&late, 0.01), Vec::new());
+    let prompt = build(vec![
+        poll(1, "pay-1", "CancelledByUser").at(0.0, 5.0),
+        poll(2, "pay-1", "CancelledByUser").at(160.0, 161.0),
+    ]);
+    assert_eq!(
+        rules_of(&check_after_terminal(&prompt, 0.01)),
+        vec![AFTER_TERMINAL]
+    );
 }
