@@ -32,15 +32,19 @@ pub enum CommandError {
     /// The embedded service could not start.
     #[error(transparent)]
     Service(#[from] service::StartError),
+    /// The TLS certificate or key of `mpcert serve` cannot be used.
+    #[error(transparent)]
+    Tls(#[from] service::tls::TlsError),
 }
 
 impl CommandError {
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Usage(_) | CommandError::Catalogue(_) | CommandError::Selection(_) => {
-                exit::USAGE
-            }
+            CommandError::Usage(_)
+            | CommandError::Catalogue(_)
+            | CommandError::Selection(_)
+            | CommandError::Tls(_) => exit::USAGE,
             CommandError::Service(_) => exit::INFRASTRUCTURE,
         }
     }
@@ -163,17 +167,21 @@ pub async fn run(
     })
 }
 
-/// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the bound address.
+/// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the base URL it serves
+/// at (`https://` with TLS).
 pub async fn serve(
     config: ServeConfig,
-    on_ready: impl FnOnce(SocketAddr),
+    on_ready: impl FnOnce(&str),
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), CommandError> {
     let mut options = ServiceOptions::new(config.time_scale);
     options.operator_token = config.operator_token;
     options.idle_expiry = config.idle_expiry;
+    if let Some((cert, key)) = &config.tls {
+        options.tls = Some(service::tls::server_config(cert, key)?);
+    }
     let running = service::start(config.listen, options).await?;
-    on_ready(running.addr);
+    on_ready(&running.url());
     shutdown.await;
     running.stop().await;
     Ok(())

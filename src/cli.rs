@@ -159,6 +159,13 @@ pub struct ServeArgs {
     /// Forget a session, its tokens and its recording after this many seconds without a call.
     #[arg(long, value_name = "SECS", default_value_t = 1800)]
     pub session_idle_timeout: u64,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key), e.g. to stand in for a
+    /// remote PoS target (`mpcert run --target pos:https://…`).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[cfg(test)]

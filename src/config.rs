@@ -180,6 +180,8 @@ pub struct ServeConfig {
     pub operator_token: Option<Secret>,
     /// How long an idle session is kept.
     pub idle_expiry: Duration,
+    /// The PEM certificate chain and key to serve TLS with.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl ServeConfig {
@@ -199,6 +201,7 @@ impl ServeConfig {
                 service_token_env(),
             )?,
             idle_expiry: Duration::from_secs(args.session_idle_timeout),
+            tls: args.tls_cert.zip(args.tls_key),
         })
     }
 }

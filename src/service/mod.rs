@@ -26,10 +26,12 @@ pub mod pacing;
 pub mod recorder;
 pub mod registry;
 pub mod session;
+pub mod tls;
 pub mod verdicts;
 pub mod wire;
 pub mod world;
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -104,9 +106,14 @@ pub struct RunningService {
 }
 
 impl RunningService {
-    /// The base URL, e.g. `http://127.0.0.1:40123`.
+    /// The base URL, e.g. `http://127.0.0.1:40123` (`https://` when it serves TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.options().tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The service's shared state (for inspection: session and token counts, evictions).
@@ -122,6 +129,9 @@ impl RunningService {
         let _ = (&mut self.task).await;
     }
 }
+
+/// The server's future, over plain TCP or TLS.
+type Served = std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
 
 /// How often idle sessions are looked for: often enough that none outlives its expiry by much.
 fn sweep_interval(idle_expiry: Duration) -> Duration {
@@ -145,6 +155,7 @@ pub async fn start(
     let state = ServiceState::new(options).map_err(StartError::Catalogue)?;
     let app = router(state.clone());
     let janitor = state.clone();
+    let tls = state.options().tls.clone();
     let task = tokio::spawn(async move {
         let sweeping = async {
             let mut ticks = tokio::time::interval(interval);
@@ -153,9 +164,21 @@ pub async fn start(
                 janitor.sweep();
             }
         };
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
+        let stopped = async {
             let _ = signal.await;
-        });
+        };
+        let served: Served = match tls {
+            Some(config) => Box::pin(
+                axum::serve(tls::TlsListener::new(listener, config), app)
+                    .with_graceful_shutdown(stopped)
+                    .into_future(),
+            ),
+            None => Box::pin(
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .into_future(),
+            ),
+        };
         tokio::select! {
             served = served => {
                 if let Err(e) = served {

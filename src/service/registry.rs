@@ -34,6 +34,8 @@ pub struct ServiceOptions {
     /// How long a session may stay idle (real time) before it, its tokens and its recording are
     /// dropped.
     pub idle_expiry: Duration,
+    /// Serve TLS with this configuration instead of plain HTTP.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl ServiceOptions {
@@ -43,6 +45,7 @@ impl ServiceOptions {
             time_scale,
             operator_token: None,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
+            tls: None,
         }
     }
 }
