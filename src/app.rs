@@ -4,6 +4,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 
 use tokio::sync::watch;
 
@@ -15,6 +16,7 @@ use crate::exit;
 use crate::output::write_atomically;
 use crate::report::{RunReport, json, junit};
 use crate::secret::Secret;
+use crate::service::upstream::{Upstream, UpstreamError};
 use crate::service::{self, ServiceOptions};
 
 /// A command could not do its job.
@@ -35,6 +37,10 @@ pub enum CommandError {
     /// The TLS certificate or key of `mpcert serve` cannot be used.
     #[error(transparent)]
     Tls(#[from] service::tls::TlsError),
+    /// The remote PoS target cannot be used: unreachable, untrusted, or refusing the
+    /// credentials (or `--ca-cert` is unreadable).
+    #[error(transparent)]
+    Remote(#[from] UpstreamError),
 }
 
 impl CommandError {
@@ -45,7 +51,8 @@ impl CommandError {
             | CommandError::Catalogue(_)
             | CommandError::Selection(_)
             | CommandError::Tls(_) => exit::USAGE,
-            CommandError::Service(_) => exit::INFRASTRUCTURE,
+            CommandError::Remote(e) if e.is_usage() => exit::USAGE,
+            CommandError::Service(_) | CommandError::Remote(_) => exit::INFRASTRUCTURE,
         }
     }
 }
@@ -111,13 +118,16 @@ pub async fn run(
     )?;
     check_output_dir("--junit", config.junit.as_deref())?;
     check_output_dir("--report", config.report.as_deref())?;
-    // The embedded service admits only this run: it gets a fresh operator token of its own.
+    let upstream = remote_upstream(&config).await?;
+    // The embedded service admits only this run: it gets a fresh operator token of its own. For
+    // a remote target it is the recording proxy: the same service, forwarding to the target.
     let (embedded, service_token) = match &config.target {
-        Target::Embedded => {
+        Target::Embedded | Target::Remote(_) => {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
             let token = Secret::new(uuid::Uuid::new_v4().simple().to_string());
             let mut options = ServiceOptions::new(config.time_scale);
             options.operator_token = Some(token.clone());
+            options.upstream = upstream;
             (Some(service::start(addr, options).await?), Some(token))
         }
         Target::Service(_) => (None, config.service_token.clone()),
@@ -125,7 +135,7 @@ pub async fn run(
     let service_url = match (&embedded, &config.target) {
         (Some(running), _) => running.url(),
         (None, Target::Service(url)) => url.clone(),
-        (None, Target::Embedded) => String::new(),
+        (None, _) => String::new(),
     };
     let settings = DriveSettings {
         client: config.client.clone(),
@@ -136,6 +146,7 @@ pub async fn run(
         service_token,
         custom_catalogue: matches!(config.catalogue, CatalogueSource::Dir(_)),
         target_label: config.target.label(),
+        remote: matches!(config.target, Target::Remote(_)),
         time_scale: config.time_scale,
         profile: config.profile,
         fail_fast: config.fail_fast,
@@ -165,6 +176,17 @@ pub async fn run(
         report,
         write_errors,
     })
+}
+
+/// The remote target of a run, checked: reachable over verified TLS, and accepting the
+/// credentials (a token request proves both before any case starts).
+async fn remote_upstream(config: &RunConfig) -> Result<Option<Arc<Upstream>>, CommandError> {
+    let (Target::Remote(target), Some(access)) = (&config.target, &config.remote_access) else {
+        return Ok(None);
+    };
+    let upstream = Upstream::new(target, access)?;
+    upstream.check().await?;
+    Ok(Some(Arc::new(upstream)))
 }
 
 /// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the base URL it serves
