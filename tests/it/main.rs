@@ -16,6 +16,7 @@ mod pos_client;
 mod pos_http;
 mod prepared;
 mod refunds;
+mod remote;
 mod rule_table;
 mod runs;
 mod session_api;
