@@ -2,7 +2,8 @@
 //! ask the client to perform it (bounded by an operation timeout and the interrupt), read the
 //! report each outcome to the service, and finish the case to receive its exchanges and the
 //! service's verdict. A broken adapter or service makes the case an `Error`; a prerequisite an
-//! earlier case failed to save makes it `Skipped`.
+//! earlier case failed to save makes it `Skipped`, and so does, on a remote target, a case that
+//! needs the certification backend.
 
 use std::time::{Duration, Instant};
 

@@ -10,7 +10,9 @@
 //! the registry keeps it: identity, credentials, recording), `session` (its state and case
 //! lifecycle), `world` (its emulated PoS data), `arm` (arming a case), `customer` (the simulated
 //! customer), `verdicts` (judging a finished case), `certify` (issuing the certificate), `recorder`
-//! (bounded recording), `clock`.
+//! (bounded recording), `clock`. For a remote PoS target it is a recording proxy: `upstream`
+//! (the target and the HTTPS client that reaches it) and `proxy` (forwarding the token endpoint
+//! and the PoS API in place of the emulator). `tls` serves HTTPS (`mpcert serve --tls-cert`).
 
 pub mod access;
 pub mod api;
