@@ -353,6 +353,45 @@ mod tests {
         assert!(error.starts_with("--target:"), "{error}");
     }
 
+    /// `mpcert run` with `args`, validated.
+    fn run_config(args: &[&str]) -> Result<RunConfig, UsageError> {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["mpcert", "run"].iter().chain(args))
+            .unwrap_or_else(|e| panic!("{e}"));
+        match cli.command {
+            crate::cli::Command::Run(args) => RunConfig::from_args(*args),
+            _ => panic!("not a run"),
+        }
+    }
+
+    #[test]
+    fn remote_flags_belong_to_a_remote_target_and_the_sandbox_refuses_the_reference_client() {
+        for flag in ["--token-url", "--ca-cert", "--credentials-file"] {
+            let error = run_config(&[flag, "x"])
+                .err()
+                .map(|e| e.0)
+                .unwrap_or_default();
+            assert!(
+                error.starts_with(&format!("{flag}: only a remote PoS target")),
+                "{error}"
+            );
+        }
+        let reference = run_config(&["--target", "sandbox"]).err().map(|e| e.0);
+        assert!(reference.is_some_and(|e| e.starts_with("--client reference cannot run")));
+        let pos = [
+            "--target",
+            "pos:https://127.0.0.1:9/pos/v10",
+            "--ca-cert",
+            "ca.pem",
+        ];
+        let config = run_config(&[&pos[..], &["--credentials-file", "/nonexistent"]].concat());
+        let error = config.err().map(|e| e.0).unwrap_or_default();
+        assert!(
+            error.starts_with("--credentials-file: cannot read"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn tokens_come_from_a_file_or_the_environment_and_never_empty() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
