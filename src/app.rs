@@ -4,6 +4,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 
 use tokio::sync::watch;
 
@@ -15,6 +16,7 @@ use crate::exit;
 use crate::output::write_atomically;
 use crate::report::{RunReport, json, junit};
 use crate::secret::Secret;
+use crate::service::upstream::{Upstream, UpstreamError};
 use crate::service::{self, ServiceOptions};
 
 /// A command could not do its job.
@@ -32,16 +34,25 @@ pub enum CommandError {
     /// The embedded service could not start.
     #[error(transparent)]
     Service(#[from] service::StartError),
+    /// The TLS certificate or key of `mpcert serve` cannot be used.
+    #[error(transparent)]
+    Tls(#[from] service::tls::TlsError),
+    /// The remote PoS target cannot be used: unreachable, untrusted, or refusing the
+    /// credentials (or `--ca-cert` is unreadable).
+    #[error(transparent)]
+    Remote(#[from] UpstreamError),
 }
 
 impl CommandError {
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Usage(_) | CommandError::Catalogue(_) | CommandError::Selection(_) => {
-                exit::USAGE
-            }
-            CommandError::Service(_) => exit::INFRASTRUCTURE,
+            CommandError::Usage(_)
+            | CommandError::Catalogue(_)
+            | CommandError::Selection(_)
+            | CommandError::Tls(_) => exit::USAGE,
+            CommandError::Remote(e) if e.is_usage() => exit::USAGE,
+            CommandError::Service(_) | CommandError::Remote(_) => exit::INFRASTRUCTURE,
         }
     }
 }
@@ -107,13 +118,16 @@ pub async fn run(
     )?;
     check_output_dir("--junit", config.junit.as_deref())?;
     check_output_dir("--report", config.report.as_deref())?;
-    // The embedded service admits only this run: it gets a fresh operator token of its own.
+    let upstream = remote_upstream(&config).await?;
+    // The embedded service admits only this run: it gets a fresh operator token of its own. For
+    // a remote target it is the recording proxy: the same service, forwarding to the target.
     let (embedded, service_token) = match &config.target {
-        Target::Embedded => {
+        Target::Embedded | Target::Remote(_) => {
             let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
             let token = Secret::new(uuid::Uuid::new_v4().simple().to_string());
             let mut options = ServiceOptions::new(config.time_scale);
             options.operator_token = Some(token.clone());
+            options.upstream = upstream;
             (Some(service::start(addr, options).await?), Some(token))
         }
         Target::Service(_) => (None, config.service_token.clone()),
@@ -121,7 +135,7 @@ pub async fn run(
     let service_url = match (&embedded, &config.target) {
         (Some(running), _) => running.url(),
         (None, Target::Service(url)) => url.clone(),
-        (None, Target::Embedded) => String::new(),
+        (None, _) => String::new(),
     };
     let settings = DriveSettings {
         client: config.client.clone(),
@@ -132,6 +146,7 @@ pub async fn run(
         service_token,
         custom_catalogue: matches!(config.catalogue, CatalogueSource::Dir(_)),
         target_label: config.target.label(),
+        remote: matches!(config.target, Target::Remote(_)),
         time_scale: config.time_scale,
         profile: config.profile,
         fail_fast: config.fail_fast,
@@ -164,17 +179,32 @@ pub async fn run(
     })
 }
 
-/// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the bound address.
+/// The remote target of a run, checked: reachable over verified TLS, and accepting the
+/// credentials (a token request proves both before any case starts).
+async fn remote_upstream(config: &RunConfig) -> Result<Option<Arc<Upstream>>, CommandError> {
+    let (Target::Remote(target), Some(access)) = (&config.target, &config.remote_access) else {
+        return Ok(None);
+    };
+    let upstream = Upstream::new(target, access)?;
+    upstream.check().await?;
+    Ok(Some(Arc::new(upstream)))
+}
+
+/// `mpcert serve`: serves until `shutdown` resolves; `on_ready` receives the base URL it serves
+/// at (`https://` with TLS).
 pub async fn serve(
     config: ServeConfig,
-    on_ready: impl FnOnce(SocketAddr),
+    on_ready: impl FnOnce(&str),
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), CommandError> {
     let mut options = ServiceOptions::new(config.time_scale);
     options.operator_token = config.operator_token;
     options.idle_expiry = config.idle_expiry;
+    if let Some((cert, key)) = &config.tls {
+        options.tls = Some(service::tls::server_config(cert, key)?);
+    }
     let running = service::start(config.listen, options).await?;
-    on_ready(running.addr);
+    on_ready(&running.url());
     shutdown.await;
     running.stop().await;
     Ok(())

@@ -86,9 +86,24 @@ pub struct RunArgs {
     /// `FI90000040` (Finnish, amounts in EUR).
     #[arg(long, value_name = "VAT", default_value = CERT_MERCHANT_VAT_DK)]
     pub merchant_vat: String,
-    /// The certification service: `embedded`, or the URL of an `mpcert serve`.
+    /// The certification service: `embedded`, the URL of an `mpcert serve`, or a remote PoS
+    /// v10 API reached through a local recording proxy: `pos:https://…/pos/v10` or `sandbox`
+    /// (MobilePay's self-certification API; credentials from MPCERT_CLIENT_ID and
+    /// MPCERT_CLIENT_SECRET or --credentials-file).
     #[arg(long, value_name = "TARGET", default_value = "embedded")]
     pub target: String,
+    /// The token endpoint of a `pos:` target (default: `/integrator-authentication/connect/token`
+    /// on the target's origin, as in MobilePay's environments).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Trust the root certificates of this PEM file too when verifying a remote target's TLS
+    /// certificate (for a private CA); the built-in roots stay trusted.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+    /// Read a remote target's credentials from this file (lines MPCERT_CLIENT_ID=… and
+    /// MPCERT_CLIENT_SECRET=…) instead of the environment variables of those names.
+    #[arg(long, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
     /// Read the operator token of a standalone `mpcert serve` from this file (default: the
     /// MPCERT_SERVICE_TOKEN environment variable).
     #[arg(long, value_name = "PATH")]
@@ -166,6 +181,13 @@ pub struct ServeArgs {
     /// Forget a session, its tokens and its recording after this many seconds without a call.
     #[arg(long, value_name = "SECS", default_value_t = 1800)]
     pub session_idle_timeout: u64,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key), e.g. to stand in for a
+    /// remote PoS target (`mpcert run --target pos:https://…`).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,10 @@ use crate::report::REFERENCE_CLIENT_NAME;
 use crate::secret::Secret;
 use crate::service::merchants;
 
+mod remote;
+
+pub use remote::{CLIENT_ID_ENV, CLIENT_SECRET_ENV, Credentials, RemoteAccess, RemotePos};
+
 /// The environment variable that holds the certification service's operator token (read by
 /// `mpcert serve` to require it, and by `mpcert run --target URL` to present it).
 pub const SERVICE_TOKEN_ENV: &str = "MPCERT_SERVICE_TOKEN";
@@ -48,6 +52,8 @@ pub enum Target {
     Embedded,
     /// A standalone `mpcert serve` at this base URL.
     Service(String),
+    /// A remote PoS v10 API (`pos:URL`, `sandbox`), reached through a local recording proxy.
+    Remote(RemotePos),
 }
 
 impl Target {
@@ -55,6 +61,12 @@ impl Target {
     pub fn parse(text: &str) -> Result<Self, UsageError> {
         if text == "embedded" {
             return Ok(Target::Embedded);
+        }
+        if text == "sandbox" {
+            return Ok(Target::Remote(RemotePos::sandbox()));
+        }
+        if let Some(url) = text.strip_prefix("pos:") {
+            return RemotePos::parse(url).map(Target::Remote);
         }
         if let Some(rest) = text
             .strip_prefix("http://")
@@ -65,7 +77,7 @@ impl Target {
             }
         }
         Err(UsageError(format!(
-            "--target: `{text}` is neither `embedded` nor the http(s) URL of an mpcert certification service"
+            "--target: `{text}` is neither `embedded`, the http(s) URL of an mpcert certification service, `pos:` and the https URL of a PoS v10 API, nor `sandbox`"
         )))
     }
 
@@ -74,6 +86,7 @@ impl Target {
         match self {
             Target::Embedded => "embedded".into(),
             Target::Service(url) => url.clone(),
+            Target::Remote(remote) => remote.label.clone(),
         }
     }
 }
@@ -99,6 +112,8 @@ pub struct RunConfig {
     pub target: Target,
     /// The operator token to present to a standalone service.
     pub service_token: Option<Secret>,
+    /// How to reach a remote PoS target (set exactly when the target is one).
+    pub remote_access: Option<RemoteAccess>,
     /// The time scale.
     pub time_scale: f64,
     /// The profile to judge in.
@@ -196,6 +211,8 @@ pub struct ServeConfig {
     pub operator_token: Option<Secret>,
     /// How long an idle session is kept.
     pub idle_expiry: Duration,
+    /// The PEM certificate chain and key to serve TLS with.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 impl ServeConfig {
@@ -215,6 +232,7 @@ impl ServeConfig {
                 service_token_env(),
             )?,
             idle_expiry: Duration::from_secs(args.session_idle_timeout),
+            tls: args.tls_cert.zip(args.tls_key),
         })
     }
 }
@@ -251,6 +269,22 @@ impl RunConfig {
             ));
         }
         let target = Target::parse(&args.target)?;
+        let flags = RemoteFlags {
+            token_url: args.token_url.is_some(),
+            ca_cert: args.ca_cert.clone(),
+            credentials_file: args.credentials_file.as_deref(),
+        };
+        let remote_access = remote_access(&target, &client, flags)?;
+        let target = match (target, &args.token_url) {
+            (Target::Remote(remote), Some(url)) => Target::Remote(remote.with_token_url(url)?),
+            (target, _) => target,
+        };
+        let time_scale = time_scale(args.time_scale)?;
+        if matches!(&target, Target::Remote(remote) if remote.sandbox) && time_scale != 1.0 {
+            return Err(UsageError(
+                "--time-scale: MobilePay's sandbox runs in real time; run against it at --time-scale 1".into(),
+            ));
+        }
         let service_token = token_from(
             "--service-token-file",
             args.service_token_file.as_deref(),
@@ -266,7 +300,8 @@ impl RunConfig {
             merchant_vat: merchant_vat(&args.merchant_vat)?,
             target,
             service_token,
-            time_scale: time_scale(args.time_scale)?,
+            remote_access,
+            time_scale,
             profile: match args.profile {
                 ProfileArg::Mobilepay => Profile::Mobilepay,
                 ProfileArg::Strict => Profile::Strict,
@@ -277,6 +312,45 @@ impl RunConfig {
             operation_timeout: args.operation_timeout.map(operation_timeout).transpose()?,
         })
     }
+}
+
+/// Checks the flags of a remote target: credentials it needs, `--ca-cert` and `--token-url` that
+/// only it takes, and the reference client, which MobilePay's sandbox never certifies.
+fn remote_access(
+    target: &Target,
+    client: &ClientSpec,
+    flags: RemoteFlags<'_>,
+) -> Result<Option<RemoteAccess>, UsageError> {
+    let Target::Remote(remote) = target else {
+        let stray = [
+            ("--token-url", flags.token_url),
+            ("--ca-cert", flags.ca_cert.is_some()),
+            ("--credentials-file", flags.credentials_file.is_some()),
+        ];
+        return match stray.iter().find(|(_, given)| *given) {
+            Some((flag, _)) => Err(UsageError(format!(
+                "{flag}: only a remote PoS target (--target pos:URL or sandbox) takes it"
+            ))),
+            None => Ok(None),
+        };
+    };
+    if remote.sandbox && matches!(client, ClientSpec::Reference(_)) {
+        return Err(UsageError(
+            "--client reference cannot run against --target sandbox: MobilePay's self-certification certifies the integrator's own client, so mpcert never presents its reference client there. Run your client (--client exec:… or http:…), or check the reference client against another PoS v10 API with --target pos:URL".into(),
+        ));
+    }
+    let credentials = remote::credentials(flags.credentials_file, |name| std::env::var(name).ok())?;
+    Ok(Some(RemoteAccess {
+        credentials,
+        ca_cert: flags.ca_cert,
+    }))
+}
+
+/// The flags only a remote target takes.
+struct RemoteFlags<'a> {
+    token_url: bool,
+    ca_cert: Option<PathBuf>,
+    credentials_file: Option<&'a Path>,
 }
 
 #[cfg(test)]
@@ -290,11 +364,54 @@ mod tests {
             Target::parse("http://127.0.0.1:9/"),
             Ok(Target::Service("http://127.0.0.1:9".into()))
         );
-        let error = Target::parse("sandbox")
+        assert_eq!(
+            Target::parse("sandbox"),
+            Ok(Target::Remote(RemotePos::sandbox()))
+        );
+        let error = Target::parse("pos.example")
             .err()
             .map(|e| e.0)
             .unwrap_or_default();
         assert!(error.starts_with("--target:"), "{error}");
+    }
+
+    /// `mpcert run` with `args`, validated.
+    fn run_config(args: &[&str]) -> Result<RunConfig, UsageError> {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(["mpcert", "run"].iter().chain(args))
+            .unwrap_or_else(|e| panic!("{e}"));
+        match cli.command {
+            crate::cli::Command::Run(args) => RunConfig::from_args(*args),
+            _ => panic!("not a run"),
+        }
+    }
+
+    #[test]
+    fn remote_flags_belong_to_a_remote_target_and_the_sandbox_refuses_the_reference_client() {
+        for flag in ["--token-url", "--ca-cert", "--credentials-file"] {
+            let error = run_config(&[flag, "x"])
+                .err()
+                .map(|e| e.0)
+                .unwrap_or_default();
+            assert!(
+                error.starts_with(&format!("{flag}: only a remote PoS target")),
+                "{error}"
+            );
+        }
+        let reference = run_config(&["--target", "sandbox"]).err().map(|e| e.0);
+        assert!(reference.is_some_and(|e| e.starts_with("--client reference cannot run")));
+        let pos = [
+            "--target",
+            "pos:https://127.0.0.1:9/pos/v10",
+            "--ca-cert",
+            "ca.pem",
+        ];
+        let config = run_config(&[&pos[..], &["--credentials-file", "/nonexistent"]].concat());
+        let error = config.err().map(|e| e.0).unwrap_or_default();
+        assert!(
+            error.starts_with("--credentials-file: cannot read"),
+            "{error}"
+        );
     }
 
     #[test]

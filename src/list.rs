@@ -1,7 +1,8 @@
 //! `mpcert list`: the catalogue's categories, cases and steps as text, JSON or a Markdown table.
 //! The text shows each case as the certification website does (its number in the category, title,
-//! summary and steps) with its evidence and profiles; the Markdown table is the one
-//! `cases/README.md` carries, generated here so that it cannot drift from the catalogue.
+//! summary and steps) with its evidence, profiles and whether it runs on a remote target; the
+//! Markdown table is the one `cases/README.md` carries, generated here so that it cannot drift
+//! from the catalogue.
 
 use serde_json::json;
 
@@ -32,9 +33,10 @@ pub fn text(catalogue: &Catalogue) -> String {
             ));
             out.push_str(&format!("     {}\n", one_line(&case.summary)));
             out.push_str(&format!(
-                "     evidence: {}; profiles: {}; defined at {}\n",
+                "     evidence: {}; profiles: {}; remote targets: {}; defined at {}\n",
                 case.evidence.as_str(),
                 profiles(&case.profiles),
+                remote(case),
                 located.location
             ));
             for (index, step) in case.steps.iter().enumerate() {
@@ -68,6 +70,8 @@ pub fn json(catalogue: &Catalogue) -> String {
                         "summary": case.case.summary,
                         "evidence": case.case.evidence.as_str(),
                         "profiles": case.case.profiles.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+                        "remote": case.case.backend_needs().is_empty(),
+                        "backendNeeds": case.case.backend_needs().iter().map(|n| n.as_str()).collect::<Vec<_>>(),
                         "file": case.location.file,
                         "line": case.location.line,
                         "steps": case.case.steps.iter().map(|s| json!({
@@ -91,11 +95,12 @@ pub fn json(catalogue: &Catalogue) -> String {
 }
 
 /// The catalogue as one Markdown table of every case, in catalogue order: category, the case's
-/// number in it, full id, title, steps, faults, what it proves, evidence and profiles.
+/// number in it, full id, title, steps, faults, what it proves, evidence, profiles and whether it
+/// runs on a remote target.
 pub fn markdown(catalogue: &Catalogue) -> String {
     let mut out = String::from(
-        "| Category | # | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |\n\
-         |---|---|---|---|---|---|---|---|---|\n",
+        "| Category | # | Case | Title | Steps | Faults | What it proves | Evidence | Profiles | Remote |\n\
+         |---|---|---|---|---|---|---|---|---|---|\n",
     );
     for category in &catalogue.categories {
         for (number, located) in category.cases.iter().enumerate() {
@@ -110,6 +115,7 @@ pub fn markdown(catalogue: &Catalogue) -> String {
                 cell(&case.summary),
                 case.evidence.as_str().to_string(),
                 profiles(&case.profiles),
+                remote(case),
             ];
             out.push_str(&format!("| {} |\n", cells.join(" | ")));
         }
@@ -121,6 +127,17 @@ pub fn markdown(catalogue: &Catalogue) -> String {
 fn profiles(profiles: &[Profile]) -> String {
     let names: Vec<&str> = profiles.iter().map(|p| p.as_str()).collect();
     names.join(", ")
+}
+
+/// Whether the case runs on a remote target: `yes`, or `no (needs …)` naming what it needs of the
+/// certification backend.
+fn remote(case: &Case) -> String {
+    let needs: Vec<&str> = case.backend_needs().iter().map(|n| n.as_str()).collect();
+    if needs.is_empty() {
+        "yes".to_string()
+    } else {
+        format!("no (needs {})", needs.join(", "))
+    }
 }
 
 /// The case's operations, in order.

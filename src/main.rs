@@ -181,9 +181,9 @@ async fn dispatch(command: Command) -> ExitCode {
             let guarded = config.operator_token.is_some();
             let served = app::serve(
                 config,
-                |addr| {
-                    println!("mpcert certification service listening on http://{addr}");
-                    println!("  session API: http://{addr}/certification/v1/sessions");
+                |url| {
+                    println!("mpcert certification service listening on {url}");
+                    println!("  session API: {url}/certification/v1/sessions");
                     if !guarded {
                         println!(
                             "  anyone who reaches this address may create sessions; set MPCERT_SERVICE_TOKEN or --token-file to require a token"

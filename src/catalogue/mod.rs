@@ -6,6 +6,7 @@
 pub mod builtin;
 pub mod load;
 pub mod model;
+pub mod remote;
 pub mod validate;
 
 use std::fmt;

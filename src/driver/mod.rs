@@ -67,6 +67,9 @@ pub struct DriveSettings {
     pub custom_catalogue: bool,
     /// How the target is named in reports.
     pub target_label: String,
+    /// Whether the target is a remote PoS API, which runs only the cases that need nothing of
+    /// the certification backend (`Case::backend_needs`).
+    pub remote: bool,
     /// The service's time scale.
     pub time_scale: f64,
     /// The profile the run is judged in.

@@ -2,7 +2,8 @@
 //! ask the client to perform it (bounded by an operation timeout and the interrupt), read the
 //! report each outcome to the service, and finish the case to receive its exchanges and the
 //! service's verdict. A broken adapter or service makes the case an `Error`; a prerequisite an
-//! earlier case failed to save makes it `Skipped`.
+//! earlier case failed to save makes it `Skipped`, and so does, on a remote target, a case that
+//! needs the certification backend.
 
 use std::time::{Duration, Instant};
 
@@ -65,6 +66,10 @@ impl Runner<'_> {
             }
             None => {}
         }
+        if let Some(reason) = self.remote_skip_reason(case) {
+            report.verdict = Verdict::Skipped { reason };
+            return report;
+        }
         if let Some(missing) = self.missing_prerequisite(case) {
             report.verdict = Verdict::Skipped {
                 reason: format!(
@@ -104,6 +109,23 @@ impl Runner<'_> {
             _ => {}
         }
         report
+    }
+
+    /// Why a remote target cannot run the case, if it cannot. The values its steps would save
+    /// from their own parameters (catalogue data, not the client's results) are bound all the
+    /// same, so a later case that reuses them — the final onboarding reuses the first PoS's
+    /// `merchantPosId` and `beaconId` — can still run.
+    fn remote_skip_reason(&mut self, case: &LocatedCase) -> Option<String> {
+        let reason = case
+            .case
+            .remote_skip_reason()
+            .filter(|_| self.settings.remote)?;
+        for step in &case.case.steps {
+            if let Ok(params) = resolve_params(step, &self.vars) {
+                self.save(step, &params, &serde_json::Map::new());
+            }
+        }
+        Some(reason)
     }
 
     /// A variable the case's steps use that neither an earlier case nor an earlier step of
@@ -150,12 +172,7 @@ impl Runner<'_> {
                 reports.push(report);
                 continue;
             }
-            let params = step
-                .params
-                .iter()
-                .map(|(k, v)| template::resolve(v, &self.vars).map(|v| (k.clone(), v)))
-                .collect::<Result<serde_json::Map<_, _>, _>>();
-            let params = match params {
+            let params = match resolve_params(step, &self.vars) {
                 Ok(params) => params,
                 Err(missing) => {
                     broken = Some(Verdict::Skipped {
@@ -243,4 +260,15 @@ impl Runner<'_> {
             }
         }
     }
+}
+
+/// A step's parameters with every template resolved.
+fn resolve_params(
+    step: &crate::catalogue::Step,
+    vars: &Variables,
+) -> Result<serde_json::Map<String, serde_json::Value>, template::MissingVariable> {
+    step.params
+        .iter()
+        .map(|(k, v)| template::resolve(v, vars).map(|v| (k.clone(), v)))
+        .collect()
 }

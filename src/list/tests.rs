@@ -51,10 +51,10 @@ fn markdown_is_one_row_per_case_numbered_in_its_category() {
     assert_eq!(
         markdown(&catalogue()),
         "\
-| Category | # | Case | Title | Steps | Faults | What it proves | Evidence | Profiles |
-|---|---|---|---|---|---|---|---|---|
-| `onboarding` | 1 | `onboarding/onboard` | Onboard \\| retry | `create_pos` | `POST /pointofsales`: hold200, err500 | Creates a PoS through a held answer. | evidenced | mobilepay, strict |
-| `onboarding` | 2 | `onboarding/offboard` | Offboard | `delete_pos`, `create_pos` | — | Deletes it. | inferred | strict |
+| Category | # | Case | Title | Steps | Faults | What it proves | Evidence | Profiles | Remote |
+|---|---|---|---|---|---|---|---|---|---|
+| `onboarding` | 1 | `onboarding/onboard` | Onboard \\| retry | `create_pos` | `POST /pointofsales`: hold200, err500 | Creates a PoS through a held answer. | evidenced | mobilepay, strict | no (needs injected faults) |
+| `onboarding` | 2 | `onboarding/offboard` | Offboard | `delete_pos`, `create_pos` | — | Deletes it. | inferred | strict | yes |
 "
     );
 }
@@ -68,12 +68,12 @@ onboarding — Onboarding (mandatory)
 
   1. Onboard | retry  [onboarding/onboard]
      Creates a PoS through a held answer.
-     evidence: evidenced; profiles: mobilepay, strict; defined at o.yaml:7:5
+     evidence: evidenced; profiles: mobilepay, strict; remote targets: no (needs injected faults); defined at o.yaml:7:5
        1. create_pos  Create the PoS
 
   2. Offboard  [onboarding/offboard]
      Deletes it.
-     evidence: inferred; profiles: strict; defined at o.yaml:23:5
+     evidence: inferred; profiles: strict; remote targets: yes; defined at o.yaml:23:5
        1. delete_pos
        2. create_pos
 
@@ -82,7 +82,7 @@ onboarding — Onboarding (mandatory)
 }
 
 #[test]
-fn json_carries_evidence_and_profiles() {
+fn json_carries_evidence_profiles_and_whether_a_case_runs_remotely() {
     let document: serde_json::Value =
         serde_json::from_str(&json(&catalogue())).unwrap_or_else(|e| panic!("{e}"));
     let case = &document["categories"][0]["cases"][1];
@@ -90,6 +90,12 @@ fn json_carries_evidence_and_profiles() {
     assert_eq!(case["number"], 2);
     assert_eq!(case["evidence"], "inferred");
     assert_eq!(case["profiles"], json!(["strict"]));
+    assert_eq!(
+        (&case["remote"], &case["backendNeeds"]),
+        (&json!(true), &json!([]))
+    );
     let first = &document["categories"][0]["cases"][0];
     assert_eq!(first["profiles"], json!(["mobilepay", "strict"]));
+    assert_eq!(first["remote"], false);
+    assert_eq!(first["backendNeeds"], json!(["injected faults"]));
 }

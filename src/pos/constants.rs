@@ -13,6 +13,13 @@ pub const CERT_MERCHANT_LOCATION_ID: &str = "00001";
 pub const CERT_MERCHANT_VAT_DK: &str = "DK90000028";
 /// The Finnish VAT number of the self-certification merchant, as sent in headers (documented).
 pub const CERT_MERCHANT_VAT_FI: &str = "FI90000040";
+/// The PoS v10 base URL of MobilePay's self-certification API in the sandbox (documented): the
+/// v10 resource paths under their own prefix, used with the sandbox credentials.
+pub const SANDBOX_API_BASE: &str =
+    "https://api.sandbox.mobilepay.dk/pos-self-certification-api/pos/v10";
+/// The sandbox's integrator-authentication token endpoint (documented).
+pub const SANDBOX_TOKEN_URL: &str =
+    "https://api.sandbox.mobilepay.dk/integrator-authentication/connect/token";
 /// The store id of the Danish merchant's self-certification store (documented 2020–2021; clients
 /// should still look it up).
 pub const CERT_STORE_ID: &str = "9d0a9c45-1793-4e82-9410-b0ee6779ab60";

@@ -145,6 +145,10 @@ pub fn certificate(report: &RunReport, verbosity: Verbosity) -> String {
             ))
         }
         None if verbosity == Verbosity::Quiet => String::new(),
+        None if report.meta.is_remote_target() => format!(
+            "not certified: {}\n",
+            crate::service::certify::REMOTE_NOT_CERTIFIED
+        ),
         None => "not certified: not every selected case passed\n".to_string(),
     }
 }

@@ -64,6 +64,14 @@ pub struct RunMeta {
     pub selection: Selection,
 }
 
+impl RunMeta {
+    /// Whether the run was against a remote PoS target (`sandbox`, `pos:<url>`), which never
+    /// earns a certificate.
+    pub fn is_remote_target(&self) -> bool {
+        self.target == "sandbox" || self.target.starts_with("pos:")
+    }
+}
+
 fn default_profile() -> Profile {
     Profile::Mobilepay
 }

@@ -280,19 +280,31 @@ fn answer<T: Serialize, E: std::fmt::Display>(result: Result<T, E>) -> Response 
     }
 }
 
-/// `POST /certification/v1/sessions/{id}/cases/{category}/{case}/start`.
+/// `POST /certification/v1/sessions/{id}/cases/{category}/{case}/start`. A forwarding service
+/// refuses a case that needs what only the certification backend provides.
 pub async fn start_case(
     State(state): State<Shared>,
     Path((id, category, case)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    match authorized(&state, &id, &headers) {
-        Ok(session) => answer(arm::arm(
-            &mut session.state(),
-            &format!("{category}/{case}"),
-        )),
-        Err(refusal) => refusal.into_response(),
+    let session = match authorized(&state, &id, &headers) {
+        Ok(session) => session,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let case_id = format!("{category}/{case}");
+    if state.upstream().is_some() {
+        let reason = session
+            .state()
+            .case(&case_id)
+            .and_then(|c| c.remote_skip_reason());
+        if let Some(reason) = reason {
+            return error(
+                StatusCode::CONFLICT,
+                format!("case {case_id} cannot run on a remote target ({reason})"),
+            );
+        }
     }
+    answer(arm::arm(&mut session.state(), &case_id))
 }
 
 /// `POST /certification/v1/sessions/{id}/steps/{index}/begin`.
@@ -378,7 +390,8 @@ pub async fn finish_case(
 }
 
 /// `GET /certification/v1/sessions/{id}/certificate`: issued when every selected case has
-/// passed, for the categories all of whose cases passed; otherwise 409 naming what did not.
+/// passed, for the categories all of whose cases passed; otherwise 409 naming what did not. A
+/// forwarding service (a remote target) never issues one.
 pub async fn certificate(
     State(state): State<Shared>,
     Path(id): Path<String>,
@@ -388,6 +401,12 @@ pub async fn certificate(
         Ok(session) => session,
         Err(refusal) => return refusal.into_response(),
     };
+    if state.upstream().is_some() {
+        return error(
+            StatusCode::CONFLICT,
+            format!("not certified: {}", certify::REMOTE_NOT_CERTIFIED),
+        );
+    }
     let issued_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();

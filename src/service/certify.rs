@@ -3,9 +3,15 @@
 //! categories that have at least one case in the session's profile and all of whose cases in
 //! that profile were selected and passed; the mandatory category must be among them. It states
 //! what was proven: client, adapter, catalogue, time scale, merchant, mpcert version, the
-//! selection (a partial run says so) and the certified categories with their case counts.
+//! selection (a partial run says so) and the certified categories with their case counts. A
+//! session on a remote target is never certified ([`REMOTE_NOT_CERTIFIED`]).
 
 use crate::report::{Certificate, CertifiedCategory, Selection, Verdict};
+
+/// Why a session on a remote target (a forwarding service) is never certified: the categories
+/// are certified on what the certification backend scripts, and a remote target scripts
+/// nothing, so no category — onboarding, the mandatory one, least of all — can run in full.
+pub const REMOTE_NOT_CERTIFIED: &str = "a remote PoS target proves the client's conduct on the cases it can run, but never earns a certificate: every category needs the certification backend's scripted customer or faults for some of its cases";
 
 use super::session::{Identity, Session};
 

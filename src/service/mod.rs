@@ -10,7 +10,9 @@
 //! the registry keeps it: identity, credentials, recording), `session` (its state and case
 //! lifecycle), `world` (its emulated PoS data), `arm` (arming a case), `customer` (the simulated
 //! customer), `verdicts` (judging a finished case), `certify` (issuing the certificate), `recorder`
-//! (bounded recording), `clock`.
+//! (bounded recording), `clock`. For a remote PoS target it is a recording proxy: `upstream`
+//! (the target and the HTTPS client that reaches it) and `proxy` (forwarding the token endpoint
+//! and the PoS API in place of the emulator). `tls` serves HTTPS (`mpcert serve --tls-cert`).
 
 pub mod access;
 pub mod api;
@@ -23,13 +25,17 @@ pub mod emulator;
 pub mod handle;
 pub mod merchants;
 pub mod pacing;
+pub mod proxy;
 pub mod recorder;
 pub mod registry;
 pub mod session;
+pub mod tls;
+pub mod upstream;
 pub mod verdicts;
 pub mod wire;
 pub mod world;
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -104,9 +110,14 @@ pub struct RunningService {
 }
 
 impl RunningService {
-    /// The base URL, e.g. `http://127.0.0.1:40123`.
+    /// The base URL, e.g. `http://127.0.0.1:40123` (`https://` when it serves TLS).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.options().tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The service's shared state (for inspection: session and token counts, evictions).
@@ -122,6 +133,9 @@ impl RunningService {
         let _ = (&mut self.task).await;
     }
 }
+
+/// The server's future, over plain TCP or TLS.
+type Served = std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>>;
 
 /// How often idle sessions are looked for: often enough that none outlives its expiry by much.
 fn sweep_interval(idle_expiry: Duration) -> Duration {
@@ -145,6 +159,7 @@ pub async fn start(
     let state = ServiceState::new(options).map_err(StartError::Catalogue)?;
     let app = router(state.clone());
     let janitor = state.clone();
+    let tls = state.options().tls.clone();
     let task = tokio::spawn(async move {
         let sweeping = async {
             let mut ticks = tokio::time::interval(interval);
@@ -153,9 +168,21 @@ pub async fn start(
                 janitor.sweep();
             }
         };
-        let served = axum::serve(listener, app).with_graceful_shutdown(async {
+        let stopped = async {
             let _ = signal.await;
-        });
+        };
+        let served: Served = match tls {
+            Some(config) => Box::pin(
+                axum::serve(tls::TlsListener::new(listener, config), app)
+                    .with_graceful_shutdown(stopped)
+                    .into_future(),
+            ),
+            None => Box::pin(
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(stopped)
+                    .into_future(),
+            ),
+        };
         tokio::select! {
             served = served => {
                 if let Err(e) = served {

@@ -19,6 +19,7 @@ use crate::secret::Secret;
 use super::access::SecretDigest;
 use super::beacons::Beacons;
 use super::handle::SessionHandle;
+use super::upstream::Upstream;
 
 /// How long a session may stay idle before the service forgets it, by default.
 pub const DEFAULT_IDLE_EXPIRY: Duration = Duration::from_secs(30 * 60);
@@ -34,6 +35,11 @@ pub struct ServiceOptions {
     /// How long a session may stay idle (real time) before it, its tokens and its recording are
     /// dropped.
     pub idle_expiry: Duration,
+    /// Serve TLS with this configuration instead of plain HTTP.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// Forward the PoS API and the token endpoint to this remote target instead of emulating
+    /// them (a recording proxy; see `proxy`).
+    pub upstream: Option<Arc<Upstream>>,
 }
 
 impl ServiceOptions {
@@ -43,6 +49,8 @@ impl ServiceOptions {
             time_scale,
             operator_token: None,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
+            tls: None,
+            upstream: None,
         }
     }
 }
@@ -56,6 +64,8 @@ pub struct TokenGrant {
     pub expires_virtual_ms: f64,
     /// The `merchant_vat` claim, if the client asked for one.
     pub merchant_vat_claim: Option<String>,
+    /// The remote target's access token this one stands for (forwarding services only).
+    pub upstream_token: Option<Secret>,
 }
 
 #[derive(Debug, Default)]
@@ -144,6 +154,11 @@ impl ServiceState {
     /// The service's options.
     pub fn options(&self) -> &ServiceOptions {
         &self.options
+    }
+
+    /// The remote target this service forwards to, if it is a recording proxy.
+    pub fn upstream(&self) -> Option<&Arc<Upstream>> {
+        self.options.upstream.as_ref()
     }
 
     /// The built-in catalogue.
@@ -286,6 +301,7 @@ mod tests {
             session_id: session.id().to_string(),
             expires_virtual_ms: f64::MAX,
             merchant_vat_claim: None,
+            upstream_token: None,
         }
     }
 

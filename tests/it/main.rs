@@ -22,6 +22,7 @@ mod pos_http;
 mod prepared;
 mod python_client;
 mod refunds;
+mod remote;
 mod rule_table;
 mod runs;
 mod session_api;

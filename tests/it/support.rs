@@ -27,6 +27,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         merchant_vat: "DK90000028".into(),
         target: Target::Embedded,
         service_token: None,
+        remote_access: None,
         time_scale: FAST,
         profile: mpcert::catalogue::model::Profile::Mobilepay,
         junit,

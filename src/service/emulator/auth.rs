@@ -2,7 +2,9 @@
 //! per-session credentials: `POST /integrator-authentication/connect/token` with HTTP Basic
 //! client credentials issues an opaque bearer token bound to the session, optionally with a
 //! `merchant_vat` claim. The token lives exactly the `expires_in` it is announced with, in real
-//! seconds: the documented 3700 s times the time scale (see `clock` for the rule).
+//! seconds: the documented 3700 s times the time scale (see `clock` for the rule). A forwarding
+//! service checks the session's credentials the same way and then asks the remote target
+//! (`proxy::token`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,6 +14,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::pos::constants::TOKEN_LIFETIME_SECS;
+use crate::service::proxy;
 use crate::service::recorder::{Arrival, ExchangeGuard, REDACTED, redact_form};
 use crate::service::registry::{Shared, TokenGrant};
 
@@ -57,6 +60,10 @@ pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes)
         guard.answer(401, Some(json!({"error": "invalid_client"}).to_string()));
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     }
+    let claim = query::get(&form, "merchant_vat").map(str::to_string);
+    if let Some(upstream) = state.upstream().cloned() {
+        return proxy::token(&state, &upstream, &session, guard, body, claim).await;
+    }
     if query::get(&form, "grant_type") != Some("client_credentials") {
         guard.answer(
             400,
@@ -70,7 +77,8 @@ pub async fn token(State(state): State<Shared>, headers: HeaderMap, body: Bytes)
     let grant = TokenGrant {
         session_id: session.id().to_string(),
         expires_virtual_ms: clock.virtual_ms() + clock.virtual_ms_of_real_secs(expires_in),
-        merchant_vat_claim: query::get(&form, "merchant_vat").map(str::to_string),
+        merchant_vat_claim: claim,
+        upstream_token: None,
     };
     state.issue_token(token.clone(), grant);
     let answer = |access_token: &str| {

@@ -342,6 +342,7 @@ pub(crate) fn through_pipeline(
         session_id: SESSION_ID.to_string(),
         expires_virtual_ms: f64::MAX,
         merchant_vat_claim: None,
+        upstream_token: None,
     };
     let beacons = Beacons::default();
     let context = CallContext {

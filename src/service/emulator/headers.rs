@@ -90,6 +90,7 @@ mod tests {
             session_id: "s".into(),
             expires_virtual_ms: 0.0,
             merchant_vat_claim: claim.map(str::to_string),
+            upstream_token: None,
         }
     }
 

@@ -7,7 +7,9 @@
 //! dispatch to the resource handlers (`stores`, `pointofsales`, `payments`, `refunds`), which
 //! hold the state machines and refuse another merchant's resources (`scope`). `prepared`
 //! serves prepare and ready, `checkin` the check-in and the customers it ties to payments;
-//! `usersim` is the sandbox's user simulation, outside `/pos/v10` and this pipeline.
+//! `usersim` is the sandbox's user simulation, outside `/pos/v10` and this pipeline. A forwarding
+//! service (a remote target) runs the same pipeline up to the recording guard and then sends the
+//! call on (`proxy`) instead of processing it; no fault is ever armed there.
 
 pub mod auth;
 mod checkin;
@@ -38,6 +40,7 @@ use crate::pos::{ApiError, Endpoint, ErrorCode, query};
 
 use super::access;
 use super::beacons::Beacons;
+use super::proxy;
 use super::recorder::{Arrival, ExchangeGuard};
 use super::registry::{Shared, TokenGrant};
 use super::session::Session;
@@ -113,6 +116,17 @@ pub async fn handle(
         headers.contains_key(crate::pos::headers::MERCHANT_VAT),
     ));
     let v2 = endpoint.uses_error_v2();
+    if let (Some(upstream), Ok(bytes)) = (state.upstream(), &body) {
+        let call = proxy::Call {
+            method: &method,
+            path: path_and_query
+                .strip_prefix(API_PREFIX)
+                .unwrap_or(&path_and_query),
+            headers: &headers,
+            body: bytes.clone(),
+        };
+        return proxy::forward(upstream, &grant, guard, call).await;
+    }
     if fault == Some(FaultReply::Err500) {
         tokio::time::sleep(clock.err500_delay()).await;
         return respond(guard, Err(ErrorCode::Internal.into()), &correlation_id, v2);

@@ -80,6 +80,7 @@ impl Harness {
                 session_id: SESSION_ID.to_string(),
                 expires_virtual_ms: f64::MAX,
                 merchant_vat_claim: None,
+                upstream_token: None,
             },
             pos: Vec::new(),
             payments: Vec::new(),
