@@ -71,7 +71,8 @@ pub struct RunArgs {
     /// protocol, one POST per operation); see docs/driver-protocol.md.
     #[arg(long, value_name = "SPEC", default_value = "reference")]
     pub client: String,
-    /// The version being certified (Major.Minor.Build); defaults to mpcert's own version.
+    /// The version being certified (Major.Minor.Build); required for an exec or http client (the
+    /// reference client's is mpcert's own version).
     #[arg(long, value_name = "X.Y.Z", env = "MPCERT_CLIENT_VERSION")]
     pub client_version: Option<String>,
     /// The client system's name, as typed into the certification website; required for an

@@ -23,6 +23,8 @@ pub const SERVICE_TOKEN_ENV: &str = "MPCERT_SERVICE_TOKEN";
 
 /// The environment variable `--client-name` falls back to.
 pub const CLIENT_NAME_ENV: &str = "MPCERT_CLIENT_NAME";
+/// The environment variable that names the version being certified when `--client-version` does not.
+pub const CLIENT_VERSION_ENV: &str = "MPCERT_CLIENT_VERSION";
 
 /// A flag has a value mpcert cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,9 +257,15 @@ impl RunConfig {
                 )));
             }
         };
-        let client_version = args
-            .client_version
-            .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string());
+        let client_version = match (&client, args.client_version) {
+            (_, Some(version)) => version,
+            (ClientSpec::Reference(_), None) => env!("CARGO_PKG_VERSION").to_string(),
+            (_, None) => {
+                return Err(UsageError(format!(
+                    "--client-version: name the version you certify (Major.Minor.Build, as your client sends it in X-MobilePay-Client-System-Version), with --client-version X.Y.Z or {CLIENT_VERSION_ENV}"
+                )));
+            }
+        };
         if !validate::is_valid_version(&client_version) {
             return Err(UsageError(format!(
                 "--client-version: `{client_version}` is not Major.Minor.Build (e.g. 2.1.0)"

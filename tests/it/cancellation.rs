@@ -25,6 +25,7 @@ fn sigterm_mid_case_stops_the_client_and_writes_the_reports() {
     let cases = shim.cases();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mpcert"))
         .args(["run", "--time-scale", "0.01", "--client-name", "Shim Till"])
+        .args(["--client-version", "2.1.0"])
         .arg("--cases")
         .arg(&cases)
         .arg("--client")

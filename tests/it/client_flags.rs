@@ -1,5 +1,5 @@
-//! The client flags of the built binary: an integrator's client needs a name, which CI can set
-//! once in `MPCERT_CLIENT_NAME` (and the version in `MPCERT_CLIENT_VERSION`), flags winning;
+//! The client flags of the built binary: an integrator's client needs a name and a version, which
+//! CI can set once in `MPCERT_CLIENT_NAME` and `MPCERT_CLIENT_VERSION`, flags winning;
 //! malformed client specs and timeouts are usage errors naming their flag; and the session's
 //! client secret, handed to the client in its environment, appears nowhere in mpcert's own
 //! output, even at trace level.
@@ -47,6 +47,18 @@ fn an_external_client_needs_a_name() {
 }
 
 #[test]
+fn an_external_client_needs_a_version() {
+    let output = mpcert(&["run", "--client", "exec:true", "--client-name", "Till"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--client-version: name the version you certify")
+            && stderr.contains("MPCERT_CLIENT_VERSION"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn malformed_client_specs_and_timeouts_name_their_flag() {
     for (args, flag) in [
         (
@@ -62,6 +74,8 @@ fn malformed_client_specs_and_timeouts_name_their_flag() {
             vec![
                 "--client-name",
                 "Till",
+                "--client-version",
+                "1.0.0",
                 "--client",
                 "exec:true",
                 "--operation-timeout",
@@ -100,7 +114,15 @@ fn the_client_secret_is_in_no_output_even_at_trace_level() {
     let shim = Shim::new("echo");
     let junit = shim.path("out.xml");
     let junit_arg = junit.display().to_string();
-    let args = ["--client-name", "Shim Till", "-v", "--junit", &junit_arg];
+    let args = [
+        "--client-name",
+        "Shim Till",
+        "--client-version",
+        "2.1.0",
+        "-v",
+        "--junit",
+        &junit_arg,
+    ];
     let (code, console, report) = run_shim(&shim, &args, &[("MPCERT_LOG", "trace")]);
     assert_eq!(code, Some(1), "{console}");
     let env: Value = serde_json::from_str(&read(&shim.path("env.json")))
