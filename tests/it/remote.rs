@@ -314,6 +314,25 @@ fn the_reference_client_is_never_run_against_the_sandbox() {
     );
 }
 
+#[test]
+fn the_sandbox_runs_in_real_time_only() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_mpcert"))
+        .args(["run", "--target", "sandbox", "--client", "exec:true"])
+        .args(["--client-name", "Till", "--client-version", "1.0.0"])
+        .args(["--time-scale", "0.01"])
+        .env("MPCERT_CLIENT_ID", "integrator-id")
+        .env("MPCERT_CLIENT_SECRET", "integrator-secret")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start mpcert: {e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--time-scale: MobilePay's sandbox runs in real time"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("integrator-secret"), "{stderr}");
+}
+
 /// The last lines of a long log.
 fn tail(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
