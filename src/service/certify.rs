@@ -77,6 +77,7 @@ pub fn issue(
         categories,
         session_id: session_id.to_string(),
         issued_at: issued_at.to_string(),
+        signature: None,
     })
 }
 
