@@ -72,12 +72,12 @@ pub enum KeyFileError {
         source: std::io::Error,
     },
     /// The file holds no key of the kind asked for.
-    #[error("{path}: {source}")]
+    #[error("{path}: {problem}")]
     Format {
         /// The file.
         path: String,
         /// What it is not.
-        source: KeyFormatError,
+        problem: KeyFormatError,
     },
 }
 
@@ -98,9 +98,9 @@ fn shown(path: &Path) -> String {
 
 /// The error of a key in the wrong format, in `path`.
 fn format(path: &Path) -> impl Fn(KeyFormatError) -> KeyFileError + '_ {
-    move |source| KeyFileError::Format {
+    move |problem| KeyFileError::Format {
         path: shown(path),
-        source,
+        problem,
     }
 }
 

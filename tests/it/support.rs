@@ -34,6 +34,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         report: None,
         fail_fast: false,
         operation_timeout: None,
+        signing_key: None,
     }
 }
 
