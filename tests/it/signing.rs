@@ -6,14 +6,14 @@
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output};
 
 use mpcert::keys::PrivateKey;
 use mpcert::keys::files::read_public_key;
 use mpcert::report::Certificate;
 use mpcert::report::certificate::signature::{SignatureError, verify};
 
-use crate::support::{mpcert, read};
+use crate::support::{mpcert, read, spawn_serve};
 
 /// A key pair written by `mpcert keygen --out DIR/release`.
 struct Pair {
@@ -178,27 +178,18 @@ impl Served {
 #[test]
 fn a_standalone_service_signs_every_certificate_it_issues() {
     let pair = keygen();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpcert"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--time-scale", "0.01"])
-        .args(["--signing-key", &pair.private.to_string_lossy()])
-        .env_remove("MPCERT_SERVICE_TOKEN")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start mpcert serve: {e}"));
-    let stdout = child.stdout.take().map(BufReader::new);
-    let mut served = Served {
-        stdout: stdout.unwrap_or_else(|| panic!("no stdout")),
-        child,
-    };
-    let first = served.line();
-    let url = first
-        .trim()
-        .strip_prefix("mpcert certification service listening on ")
-        .unwrap_or_else(|| panic!("mpcert serve did not say where it listens: {first:?}"))
-        .to_string();
-    let banner = [first.clone(), served.line(), served.line()].concat();
+    let key = pair.private.to_string_lossy();
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--time-scale",
+        "0.01",
+        "--signing-key",
+        &key,
+    ];
+    let (child, stdout, url) = spawn_serve(&args);
+    let mut served = Served { child, stdout };
+    let banner = [served.line(), served.line()].concat();
     let public = read_public_key(&pair.public).unwrap_or_else(|e| panic!("{e}"));
     let signed_with = format!("every certificate is signed with key {}", public.key_id());
     assert!(banner.contains(&signed_with), "{banner}");
