@@ -1,4 +1,4 @@
-//! The commands behind the CLI — run, list, validate, serve — as library functions that return
+//! The commands behind the CLI — run, list, validate, serve, keygen — as library functions that return
 //! what to print and the exit code, so the whole tool is callable from tests. Every failure that
 //! stops a command is a [`CommandError`] carrying its exit code.
 
@@ -13,6 +13,8 @@ use crate::config::{CatalogueSource, RunConfig, ServeConfig, Target, UsageError}
 use crate::driver::plan::Plan;
 use crate::driver::{self, DriveSettings, Progress};
 use crate::exit;
+use crate::keys::PrivateKey;
+use crate::keys::files::{KeyFileError, KeyPairPaths, write_pair};
 use crate::output::write_atomically;
 use crate::report::{RunReport, json, junit};
 use crate::secret::Secret;
@@ -41,6 +43,9 @@ pub enum CommandError {
     /// credentials (or `--ca-cert` is unreadable).
     #[error(transparent)]
     Remote(#[from] UpstreamError),
+    /// A key file cannot be written (`mpcert keygen`).
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
 }
 
 impl CommandError {
@@ -52,6 +57,8 @@ impl CommandError {
             | CommandError::Selection(_)
             | CommandError::Tls(_) => exit::USAGE,
             CommandError::Remote(e) if e.is_usage() => exit::USAGE,
+            CommandError::KeyFile(e) if e.is_usage() => exit::USAGE,
+            CommandError::KeyFile(_) => exit::INFRASTRUCTURE,
             CommandError::Service(_) | CommandError::Remote(_) => exit::INFRASTRUCTURE,
         }
     }
@@ -128,6 +135,7 @@ pub async fn run(
             let mut options = ServiceOptions::new(config.time_scale);
             options.operator_token = Some(token.clone());
             options.upstream = upstream;
+            options.signing_key = config.signing_key.clone();
             (Some(service::start(addr, options).await?), Some(token))
         }
         Target::Service(_) => (None, config.service_token.clone()),
@@ -200,6 +208,7 @@ pub async fn serve(
     let mut options = ServiceOptions::new(config.time_scale);
     options.operator_token = config.operator_token;
     options.idle_expiry = config.idle_expiry;
+    options.signing_key = config.signing_key;
     if let Some((cert, key)) = &config.tls {
         options.tls = Some(service::tls::server_config(cert, key)?);
     }
@@ -208,4 +217,12 @@ pub async fn serve(
     shutdown.await;
     running.stop().await;
     Ok(())
+}
+
+/// `mpcert keygen`: writes a fresh ed25519 key pair to `paths` (the private key with mode 0600,
+/// neither file overwritten) and returns the public key's id.
+pub fn keygen(paths: &KeyPairPaths) -> Result<String, CommandError> {
+    let key = PrivateKey::generate();
+    write_pair(&key, paths)?;
+    Ok(key.public_key().key_id())
 }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::pos::constants::CERT_MERCHANT_VAT_DK;
 
@@ -44,6 +44,10 @@ pub enum Command {
     Validate(CatalogueArgs),
     /// Serve the certification service alone, for developing a client against it.
     Serve(ServeArgs),
+    /// Write an ed25519 key pair for signing certificates: the private key (PKCS#8 PEM, mode
+    /// 0600) for `--signing-key`, the public key (SubjectPublicKeyInfo PEM) for whoever checks
+    /// the certificates. Existing files are never overwritten.
+    Keygen(KeygenArgs),
 }
 
 /// Where the catalogue comes from.
@@ -126,6 +130,10 @@ pub struct RunArgs {
     /// Stop after the first case that does not pass (the rest are reported skipped).
     #[arg(long)]
     pub fail_fast: bool,
+    /// Sign the certificate with this ed25519 private key (PKCS#8 PEM, as `mpcert keygen`
+    /// writes it); embedded service only: a standalone `mpcert serve` signs with its own.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
     /// More output: the exchanges of every case.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
@@ -189,6 +197,25 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Sign every certificate issued with this ed25519 private key (PKCS#8 PEM, as `mpcert
+    /// keygen` writes it), so that gates trusting its public key accept them.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+}
+
+/// `mpcert keygen`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("destination").required(true).args(["out", "private"])))]
+pub struct KeygenArgs {
+    /// Write the private key to PREFIX.key and the public key to PREFIX.pub.
+    #[arg(long, value_name = "PREFIX", conflicts_with_all = ["private", "public"])]
+    pub out: Option<PathBuf>,
+    /// Write the private key to this file (with --public).
+    #[arg(long, value_name = "FILE", requires = "public")]
+    pub private: Option<PathBuf>,
+    /// Write the public key to this file (with --private).
+    #[arg(long, value_name = "FILE", requires = "private")]
+    pub public: Option<PathBuf>,
 }
 
 #[cfg(test)]

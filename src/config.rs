@@ -3,17 +3,20 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalogue::model::Profile;
 use crate::cli::{ProfileArg, RunArgs, ServeArgs};
 use crate::client::ClientSpec;
+use crate::keys::PrivateKey;
 use crate::pos::validate;
 use crate::report::REFERENCE_CLIENT_NAME;
 use crate::secret::Secret;
 use crate::service::merchants;
 
 mod remote;
+pub mod signing;
 
 pub use remote::{CLIENT_ID_ENV, CLIENT_SECRET_ENV, Credentials, RemoteAccess, RemotePos};
 
@@ -128,6 +131,8 @@ pub struct RunConfig {
     pub fail_fast: bool,
     /// `--operation-timeout`, when given.
     pub operation_timeout: Option<Duration>,
+    /// The key the embedded service signs the certificate with (`--signing-key`).
+    pub signing_key: Option<Arc<PrivateKey>>,
 }
 
 /// Checks an `--operation-timeout` value, in seconds.
@@ -215,6 +220,8 @@ pub struct ServeConfig {
     pub idle_expiry: Duration,
     /// The PEM certificate chain and key to serve TLS with.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The key every certificate is signed with (`--signing-key`).
+    pub signing_key: Option<Arc<PrivateKey>>,
 }
 
 impl ServeConfig {
@@ -235,6 +242,7 @@ impl ServeConfig {
             )?,
             idle_expiry: Duration::from_secs(args.session_idle_timeout),
             tls: args.tls_cert.zip(args.tls_key),
+            signing_key: signing::signing_key(args.signing_key.as_deref())?,
         })
     }
 }
@@ -293,6 +301,13 @@ impl RunConfig {
                 "--time-scale: MobilePay's sandbox runs in real time; run against it at --time-scale 1".into(),
             ));
         }
+        if args.signing_key.is_some() && !matches!(target, Target::Embedded) {
+            return Err(UsageError(format!(
+                "{}: only the embedded service signs in a run; a standalone `mpcert serve` signs with its own --signing-key, and a remote PoS target issues no certificate",
+                signing::SIGNING_KEY_FLAG
+            )));
+        }
+        let signing_key = signing::signing_key(args.signing_key.as_deref())?;
         let service_token = token_from(
             "--service-token-file",
             args.service_token_file.as_deref(),
@@ -318,6 +333,7 @@ impl RunConfig {
             report: args.report,
             fail_fast: args.fail_fast,
             operation_timeout: args.operation_timeout.map(operation_timeout).transpose()?,
+            signing_key,
         })
     }
 }

@@ -8,7 +8,7 @@ use clap::Parser;
 use tokio::sync::watch;
 
 use mpcert::cli::{Cli, Command, ListFormat};
-use mpcert::config::{CatalogueSource, RunConfig, ServeConfig};
+use mpcert::config::{CatalogueSource, RunConfig, ServeConfig, signing};
 use mpcert::driver::Progress;
 use mpcert::report::console::{self, Verbosity};
 use mpcert::report::{CaseReport, RunMeta};
@@ -173,17 +173,44 @@ async fn dispatch(command: Command) -> ExitCode {
                 Err(e) => fail(e, exit::USAGE),
             }
         }
+        Command::Keygen(args) => {
+            let paths = match signing::key_pair_paths(args) {
+                Ok(paths) => paths,
+                Err(e) => return fail(e, exit::USAGE),
+            };
+            match app::keygen(&paths) {
+                Ok(key_id) => {
+                    println!(
+                        "wrote private key {} (mode 0600: keep it secret; it signs certificates: --signing-key)",
+                        paths.private.display()
+                    );
+                    println!(
+                        "wrote public key {} (key id {key_id}): give it to whoever checks the certificates",
+                        paths.public.display()
+                    );
+                    ExitCode::from(exit::PASSED)
+                }
+                Err(e) => {
+                    let code = e.exit_code();
+                    fail(e, code)
+                }
+            }
+        }
         Command::Serve(args) => {
             let config = match ServeConfig::from_args(args) {
                 Ok(config) => config,
                 Err(e) => return fail(e, exit::USAGE),
             };
             let guarded = config.operator_token.is_some();
+            let signing_key_id = (config.signing_key.as_ref()).map(|k| k.public_key().key_id());
             let served = app::serve(
                 config,
                 |url| {
                     println!("mpcert certification service listening on {url}");
                     println!("  session API: {url}/certification/v1/sessions");
+                    if let Some(key_id) = &signing_key_id {
+                        println!("  every certificate is signed with key {key_id}");
+                    }
                     if !guarded {
                         println!(
                             "  anyone who reaches this address may create sessions; set MPCERT_SERVICE_TOKEN or --token-file to require a token"

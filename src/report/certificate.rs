@@ -2,7 +2,11 @@
 //! which catalogue (built-in with mpcert's version, or custom, by digest), at which time scale,
 //! for which merchant, by which mpcert, which categories were selected and which certified with
 //! how many cases. Release gates
-//! trust this document, so it states exactly what was proven. It is data; the service issues it.
+//! trust this document, so it states exactly what was proven. It is data; the service issues it,
+//! and signs it when it has a signing key ([`signature`], over the [`canonical`] form).
+
+pub mod canonical;
+pub mod signature;
 
 use std::fmt;
 
@@ -158,4 +162,8 @@ pub struct Certificate {
     pub session_id: String,
     /// RFC 3339 UTC time of issue.
     pub issued_at: String,
+    /// The issuing service's signature over the rest of the certificate (absent when the service
+    /// has no signing key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<signature::CertificateSignature>,
 }

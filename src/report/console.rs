@@ -403,6 +403,7 @@ mod tests {
             }],
             session_id: "s".into(),
             issued_at: "2024-05-01T12:00:02Z".into(),
+            signature: None,
         });
         let line = certificate(&report, Verbosity::Quiet);
         let summary = "certified: Till 2.0 as merchant FI90000040 for onboarding (1 cases) \

@@ -390,8 +390,9 @@ pub async fn finish_case(
 }
 
 /// `GET /certification/v1/sessions/{id}/certificate`: issued when every selected case has
-/// passed, for the categories all of whose cases passed; otherwise 409 naming what did not. A
-/// forwarding service (a remote target) never issues one.
+/// passed, for the categories all of whose cases passed, and signed when the service has a
+/// signing key; otherwise 409 naming what did not. A forwarding service (a remote target) never
+/// issues one.
 pub async fn certificate(
     State(state): State<Shared>,
     Path(id): Path<String>,
@@ -410,12 +411,13 @@ pub async fn certificate(
     let issued_at = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    match certify::issue(
+    let issued = certify::issue(
         session.identity(),
         &session.state(),
         session.id(),
         &issued_at,
-    ) {
+    );
+    match issued.and_then(|c| certify::seal(c, state.options().signing_key.as_deref())) {
         Ok(certificate) => Json(certificate).into_response(),
         Err(reason) => error(StatusCode::CONFLICT, format!("not certified: {reason}")),
     }

@@ -4,8 +4,11 @@
 //! that profile were selected and passed; the mandatory category must be among them. It states
 //! what was proven: client, adapter, catalogue, time scale, merchant, mpcert version, the
 //! selection (a partial run says so) and the certified categories with their case counts. A
-//! session on a remote target is never certified ([`REMOTE_NOT_CERTIFIED`]).
+//! session on a remote target is never certified ([`REMOTE_NOT_CERTIFIED`]). A service with a
+//! signing key signs every certificate it issues ([`seal`]).
 
+use crate::keys::PrivateKey;
+use crate::report::certificate::signature;
 use crate::report::{Certificate, CertifiedCategory, Selection, Verdict};
 
 /// Why a session on a remote target (a forwarding service) is never certified: the categories
@@ -77,7 +80,16 @@ pub fn issue(
         categories,
         session_id: session_id.to_string(),
         issued_at: issued_at.to_string(),
+        signature: None,
     })
+}
+
+/// The certificate as the service hands it out: signed by `key` when the service has one.
+pub fn seal(certificate: Certificate, key: Option<&PrivateKey>) -> Result<Certificate, String> {
+    match key {
+        Some(key) => signature::sign(certificate, key).map_err(|e| format!("cannot sign it: {e}")),
+        None => Ok(certificate),
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +165,17 @@ mod tests {
         assert_eq!(categories, vec![("onboarding", 1), ("payments", 2)]);
         assert!(!certificate.selection.partial_run);
         assert_eq!(certificate.selection.categories.len(), 2);
+    }
+
+    #[test]
+    fn a_service_with_a_signing_key_signs_and_one_without_does_not() {
+        let verdicts: Vec<(&str, Verdict)> = ALL.iter().map(|id| (*id, Verdict::Passed)).collect();
+        let key = PrivateKey::generate();
+        let sealed = issued(&finished(&ALL, &verdicts)).and_then(|c| seal(c, Some(&key)));
+        let verified = sealed.map(|c| signature::verify(&c, &key.public_key()));
+        assert_eq!(verified, Ok(Ok(())));
+        let unsigned = issued(&finished(&ALL, &verdicts)).and_then(|c| seal(c, None));
+        assert!(unsigned.is_ok_and(|c| c.signature.is_none()));
     }
 
     #[test]

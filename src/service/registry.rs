@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::catalogue::{Catalogue, CatalogueError};
+use crate::keys::PrivateKey;
 use crate::secret::Secret;
 
 use super::access::SecretDigest;
@@ -40,6 +41,8 @@ pub struct ServiceOptions {
     /// Forward the PoS API and the token endpoint to this remote target instead of emulating
     /// them (a recording proxy; see `proxy`).
     pub upstream: Option<Arc<Upstream>>,
+    /// Sign every certificate issued with this key.
+    pub signing_key: Option<Arc<PrivateKey>>,
 }
 
 impl ServiceOptions {
@@ -51,6 +54,7 @@ impl ServiceOptions {
             idle_expiry: DEFAULT_IDLE_EXPIRY,
             tls: None,
             upstream: None,
+            signing_key: None,
         }
     }
 }

@@ -27,6 +27,7 @@ mod rule_table;
 mod runs;
 mod session_api;
 mod shim;
+mod signing;
 mod stores;
 mod support;
 mod time_rules;

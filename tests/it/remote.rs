@@ -5,10 +5,10 @@
 //! the integrator's secret appears in no output — not even the trace log. Without the test CA the
 //! target's certificate is refused; the reference client is refused against the sandbox.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output};
 
 use mpcert::exchange::Exchange;
 use mpcert::report::{AdapterInfo, AdapterKind, REFERENCE_CLIENT_NAME, RunReport, Verdict};
@@ -18,7 +18,7 @@ use rcgen::{
     KeyUsagePurpose, SanType,
 };
 
-use crate::support::{is_skipped, junit_cases, read};
+use crate::support::{is_skipped, junit_cases, read, spawn_serve};
 
 /// The one case of the built-in catalogue that needs nothing a remote target cannot provide.
 const REMOTE_CASE: &str = "onboarding/onboard-pos-final";
@@ -75,31 +75,14 @@ impl Drop for Standin {
 fn standin(pki: &Pki) -> Standin {
     let cert = pki.cert.to_string_lossy();
     let key = pki.key.to_string_lossy();
-    let args = ["serve", "--listen", "127.0.0.1:0", "--time-scale", "0.01"];
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mpcert"))
-        .args(args)
-        .args(["--tls-cert", &cert, "--tls-key", &key])
-        .env_remove("MPCERT_SERVICE_TOKEN")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start mpcert serve: {e}"));
-    let mut stdout = child.stdout.take().map(BufReader::new);
-    let mut first = String::new();
-    if let Some(stdout) = stdout.as_mut() {
-        let _ = stdout.read_line(&mut first);
-    }
-    let mut standin = Standin {
+    let args = ["--listen", "127.0.0.1:0", "--time-scale", "0.01"];
+    let (child, stdout, url) =
+        spawn_serve(&[&args[..], &["--tls-cert", &cert, "--tls-key", &key]].concat());
+    let standin = Standin {
         child,
-        url: String::new(),
-        _stdout: stdout,
+        url,
+        _stdout: Some(stdout),
     };
-    standin.url = first
-        .trim()
-        .strip_prefix("mpcert certification service listening on ")
-        .unwrap_or_else(|| panic!("mpcert serve did not say where it listens: {first:?}"))
-        .to_string();
     assert!(standin.url.starts_with("https://"), "{}", standin.url);
     standin
 }

@@ -1,8 +1,9 @@
 //! Shared helpers: build run configurations, run the library in-process against an embedded
 //! service, run the built binary, and read JUnit files.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 use mpcert::app::{self, RunOutcome};
 use mpcert::client::ClientSpec;
@@ -34,6 +35,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         report: None,
         fail_fast: false,
         operation_timeout: None,
+        signing_key: None,
     }
 }
 
@@ -73,6 +75,37 @@ pub fn mpcert(args: &[&str]) -> Output {
     {
         Ok(output) => output,
         Err(e) => panic!("cannot start mpcert: {e}"),
+    }
+}
+
+/// Starts `mpcert serve` with `args` and no operator token from the environment, and reads the
+/// first line it prints: the process, its stdout after that line, and the base URL the line
+/// says it listens at.
+pub fn spawn_serve(args: &[&str]) -> (Child, BufReader<ChildStdout>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpcert"))
+        .arg("serve")
+        .args(args)
+        .env_remove("MPCERT_SERVICE_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start mpcert serve: {e}"));
+    let Some(mut stdout) = child.stdout.take().map(BufReader::new) else {
+        panic!("mpcert serve has no stdout");
+    };
+    let mut first = String::new();
+    let _ = stdout.read_line(&mut first);
+    match first
+        .trim()
+        .strip_prefix("mpcert certification service listening on ")
+    {
+        Some(url) => (child, stdout, url.to_string()),
+        None => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("mpcert serve did not say where it listens: {first:?}");
+        }
     }
 }
 
