@@ -123,6 +123,19 @@ pub struct RunArgs {
     /// Write the JSON RunReport here.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// When the run earns a certificate, append it to this ledger (JSON Lines, one certificate
+    /// a line; created when missing, locked with PATH.lock while written, never rewritten).
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// The integrator's MobilePay client id, sandbox or production (repeatable; public, not a
+    /// secret), recorded in the certificate; default: MPCERT_INTEGRATOR_CLIENT_IDS, comma-separated.
+    #[arg(
+        long = "integrator-client-id",
+        value_name = "GUID",
+        env = "MPCERT_INTEGRATOR_CLIENT_IDS",
+        value_delimiter = ','
+    )]
+    pub integrator_client_ids: Vec<String>,
     /// Stop after the first case that does not pass (the rest are reported skipped).
     #[arg(long)]
     pub fail_fast: bool,

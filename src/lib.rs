@@ -23,6 +23,7 @@ pub mod driver;
 pub mod exchange;
 pub mod exit;
 pub mod judge;
+pub mod ledger;
 pub mod list;
 pub mod output;
 pub mod pos;

@@ -135,8 +135,14 @@ async fn dispatch(command: Command) -> ExitCode {
                         console::certificate(&outcome.report, verbosity)
                     );
                     let _ = std::io::stdout().flush();
+                    if let Some(note) = &outcome.recorded {
+                        println!("{note}");
+                    }
                     for error in &outcome.write_errors {
                         eprintln!("mpcert: {error}");
+                    }
+                    if let Some(error) = &outcome.record_error {
+                        eprintln!("mpcert: --record: the certificate was not recorded: {error}");
                     }
                     ExitCode::from(outcome.exit_code())
                 }

@@ -25,6 +25,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         client_version: "2.1.0".into(),
         client_name: REFERENCE_CLIENT_NAME.into(),
         merchant_vat: "DK90000028".into(),
+        integrator_client_ids: Vec::new(),
         target: Target::Embedded,
         service_token: None,
         remote_access: None,
@@ -32,6 +33,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         profile: mpcert::catalogue::model::Profile::Mobilepay,
         junit,
         report: None,
+        record: None,
         fail_fast: false,
         operation_timeout: None,
     }
