@@ -22,6 +22,7 @@ pub mod config;
 pub mod driver;
 pub mod exchange;
 pub mod exit;
+pub mod gate;
 pub mod judge;
 pub mod ledger;
 pub mod list;
