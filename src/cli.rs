@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 use crate::pos::constants::CERT_MERCHANT_VAT_DK;
 
@@ -23,8 +23,11 @@ use crate::pos::constants::CERT_MERCHANT_VAT_DK;
         mpcert run --merchant-vat FI90000040                 certify as the Finnish merchant (EUR)\n  \
         mpcert run --client exec:'./my-client' --client-name 'My Till' --client-version 2.1.0\n  \
         mpcert validate --cases ./cases                      check a catalogue\n  \
-        mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n\n\
-        Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict."
+        mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n  \
+        mpcert run --client exec:'./my-client' --client-name 'My Till' --client-version 2.4.0 --record ledger.jsonl\n  \
+        mpcert gate --ledger ledger.jsonl --version-from Cargo.toml --requires payments\n\n\
+        Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict,\n\
+        4 (gate) the version needs certification."
 )]
 pub struct Cli {
     /// What to do.
@@ -44,6 +47,11 @@ pub enum Command {
     Validate(CatalogueArgs),
     /// Serve the certification service alone, for developing a client against it.
     Serve(ServeArgs),
+    /// Release gate: may this version ship? Exit 0 when the ledger holds a certificate of its
+    /// Major.Minor that meets every requirement, 4 when it needs certification (the message says
+    /// what is missing), 2 for a malformed ledger, version or manifest.
+    #[command(disable_version_flag = true)]
+    Gate(GateArgs),
 }
 
 /// Where the catalogue comes from.
@@ -176,6 +184,39 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+}
+
+/// `mpcert gate`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("version_source").required(true).args(["version", "version_from"])))]
+pub struct GateArgs {
+    /// The ledger `mpcert run --record` writes (JSON Lines, one certificate a line).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: PathBuf,
+    /// The version that is to ship (Major.Minor.Build; a leading `v` is allowed).
+    #[arg(long, value_name = "X.Y.Z")]
+    pub version: Option<String>,
+    /// Read the version that is to ship from this manifest: Cargo.toml, package.json,
+    /// pyproject.toml, *.csproj, pom.xml, build.gradle(.kts) or a plain VERSION file.
+    #[arg(long, value_name = "FILE")]
+    pub version_from: Option<PathBuf>,
+    /// A category the certificate must certify (repeatable, or comma-separated); the mandatory
+    /// onboarding is always required.
+    #[arg(long = "requires", value_name = "CATEGORY", num_args = 1.., value_delimiter = ',')]
+    pub requires: Vec<String>,
+    /// The profile the certificate must have been earned in: `strict` accepts only strict
+    /// certificates; `mobilepay` (the default) accepts both.
+    #[arg(long, value_enum, default_value = "mobilepay")]
+    pub profile: ProfileArg,
+    /// Accept only certificates earned in real time (time scale 1), not compressed runs.
+    #[arg(long)]
+    pub require_real_time: bool,
+    /// Accept certificates earned with a custom catalogue (--cases DIR); refused by default.
+    #[arg(long)]
+    pub allow_custom_catalogue: bool,
+    /// Accept only certificates that name this MobilePay (production) client id.
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
 }
 
 /// `mpcert serve`.

@@ -12,7 +12,7 @@ use mpcert::config::{CatalogueSource, RunConfig, ServeConfig};
 use mpcert::driver::Progress;
 use mpcert::report::console::{self, Verbosity};
 use mpcert::report::{CaseReport, RunMeta};
-use mpcert::{app, exit, list};
+use mpcert::{app, exit, gate, list};
 
 fn init_tracing(verbose: bool) {
     let default = if verbose {
@@ -178,6 +178,15 @@ async fn dispatch(command: Command) -> ExitCode {
                 }
                 Err(e) => fail(e, exit::USAGE),
             }
+        }
+        Command::Gate(args) => {
+            let outcome = gate::gate(&args);
+            if outcome.code == exit::PASSED {
+                println!("{}", outcome.message);
+            } else {
+                eprintln!("mpcert: {}", outcome.message);
+            }
+            ExitCode::from(outcome.code)
         }
         Command::Serve(args) => {
             let config = match ServeConfig::from_args(args) {
