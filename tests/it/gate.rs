@@ -1,4 +1,5 @@
-//! `mpcert gate` as CI calls it, on ledgers of certificates made in code: the certified
+//! `mpcert gate` as CI calls it, on ledgers of certificates made in code from the one a real
+//! run earned: the certified
 //! Major.Minor and a build of it ship (exit 0); a minor or major bump, a missing category, the
 //! reference client, a custom catalogue, a compressed run under `--require-real-time` and a
 //! default-profile certificate under `--profile strict` are refused (exit 4) with what is
@@ -7,52 +8,54 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
-use mpcert::catalogue::model::Profile;
 use mpcert::report::{
     AdapterInfo, AdapterKind, CatalogueProvenance, Certificate, CertifiedCategory,
-    SelectedCategory, Selection,
 };
 
 const PRODUCTION_ID: &str = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
-/// A certificate of an integrator's exec client at `version` for `categories`, earned in the
-/// default profile, in real time, with the built-in catalogue.
+/// The certificate a quick real run earns: the reference client's onboarding, compressed.
+fn earned() -> &'static Certificate {
+    static EARNED: OnceLock<Certificate> = OnceLock::new();
+    EARNED.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let report = dir.path().join("report.json");
+        let output = (crate::support::onboarding_run()
+            .arg("--report")
+            .arg(&report))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start mpcert: {e}"));
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let report: serde_json::Value =
+            serde_json::from_str(&crate::support::read(&report)).unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_value(report["certificate"].clone()).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// [`earned`] as if an integrator's exec client at `version` had earned it in real time for
+/// `categories`, naming the production client id.
 fn certificate(version: &str, categories: &[&str]) -> Certificate {
+    let mut certificate = earned().clone();
     let (certified, _) = version.rsplit_once('.').unwrap_or_default();
-    Certificate {
-        client_name: "Acme Till".into(),
-        client_version: version.into(),
-        certified_version: certified.into(),
-        adapter: AdapterInfo {
-            kind: AdapterKind::Exec,
-            command_digest: Some("ab".repeat(32)),
-        },
-        profile: Profile::Mobilepay,
-        catalogue: CatalogueProvenance::builtin(&"cd".repeat(32)),
-        time_scale: 1.0,
-        merchant_vat: "DK90000028".into(),
-        tool_version: "0.1.0".into(),
-        selection: Selection {
-            partial_run: false,
-            categories: (categories.iter())
-                .map(|id| SelectedCategory {
-                    id: (*id).into(),
-                    selected: 3,
-                    cases: 3,
-                })
-                .collect(),
-        },
-        categories: (categories.iter())
-            .map(|id| CertifiedCategory {
-                id: (*id).into(),
-                cases: 3,
-            })
-            .collect(),
-        session_id: uuid::Uuid::new_v4().to_string(),
-        issued_at: "2026-05-04T08:00:00Z".into(),
-        integrator_client_ids: vec![PRODUCTION_ID.into()],
-    }
+    certificate.client_name = "Acme Till".into();
+    certificate.client_version = version.into();
+    certificate.certified_version = certified.into();
+    certificate.adapter = AdapterInfo {
+        kind: AdapterKind::Exec,
+        command_digest: Some("ab".repeat(32)),
+    };
+    certificate.time_scale = 1.0;
+    certificate.categories = (categories.iter())
+        .map(|id| CertifiedCategory {
+            id: (*id).into(),
+            cases: 3,
+        })
+        .collect();
+    certificate.issued_at = "2026-05-04T08:00:00Z".into();
+    certificate.integrator_client_ids = vec![PRODUCTION_ID.into()];
+    certificate
 }
 
 /// A directory holding the ledger of `certificates`.

@@ -4,7 +4,7 @@
 //! nothing, and a malformed ledger stops the run before it starts (exit 2), untouched.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use mpcert::ledger;
 
@@ -13,19 +13,10 @@ const PRODUCTION_ID: &str = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
 /// A quick certification of the reference client's onboarding that records into `ledger`.
 fn record(ledger: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mpcert"))
-        .args([
-            "run",
-            "-q",
-            "--time-scale",
-            "0.01",
-            "--category",
-            "onboarding",
-        ])
+    crate::support::onboarding_run()
         .arg("--record")
         .arg(ledger)
         .args(args)
-        .env_remove("MPCERT_INTEGRATOR_CLIENT_IDS")
         .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|e| panic!("cannot start mpcert: {e}"))

@@ -78,6 +78,23 @@ pub fn mpcert(args: &[&str]) -> Output {
     }
 }
 
+/// The built binary's quickest certification: the reference client's onboarding at the test
+/// time scale, quiet, with no integrator client ids from the environment; add flags and run it.
+pub fn onboarding_run() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mpcert"));
+    command
+        .args([
+            "run",
+            "-q",
+            "--time-scale",
+            "0.01",
+            "--category",
+            "onboarding",
+        ])
+        .env_remove("MPCERT_INTEGRATOR_CLIENT_IDS");
+    command
+}
+
 /// Reads a file that must exist.
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
