@@ -15,6 +15,7 @@ use crate::driver::{self, DriveSettings, Progress};
 use crate::exit;
 use crate::keys::PrivateKey;
 use crate::keys::files::{KeyFileError, KeyPairPaths, write_pair};
+use crate::ledger::{self, LedgerError};
 use crate::output::write_atomically;
 use crate::report::{RunReport, json, junit};
 use crate::secret::Secret;
@@ -39,6 +40,9 @@ pub enum CommandError {
     /// The TLS certificate or key of `mpcert serve` cannot be used.
     #[error(transparent)]
     Tls(#[from] service::tls::TlsError),
+    /// The ledger `--record` names cannot be read.
+    #[error("--record: {0}")]
+    Ledger(#[from] LedgerError),
     /// The remote PoS target cannot be used: unreachable, untrusted, or refusing the
     /// credentials (or `--ca-cert` is unreadable).
     #[error(transparent)]
@@ -59,7 +63,9 @@ impl CommandError {
             CommandError::Remote(e) if e.is_usage() => exit::USAGE,
             CommandError::KeyFile(e) if e.is_usage() => exit::USAGE,
             CommandError::KeyFile(_) => exit::INFRASTRUCTURE,
-            CommandError::Service(_) | CommandError::Remote(_) => exit::INFRASTRUCTURE,
+            CommandError::Service(_) | CommandError::Remote(_) | CommandError::Ledger(_) => {
+                exit::INFRASTRUCTURE
+            }
         }
     }
 }
@@ -90,21 +96,55 @@ fn check_output_dir(flag: &str, path: Option<&Path>) -> Result<(), UsageError> {
     }
 }
 
+/// Checks the ledger `--record` names before the run: its directory must exist, and an existing
+/// ledger must be well-formed (it is never rewritten, so a malformed one could not be recorded
+/// into at the end).
+fn check_ledger(path: Option<&Path>) -> Result<(), CommandError> {
+    let Some(path) = path else { return Ok(()) };
+    check_output_dir("--record", Some(path))?;
+    ledger::check(path).map_err(|e| match e {
+        LedgerError::Malformed { .. } => CommandError::Usage(UsageError(format!("--record: {e}"))),
+        other => CommandError::Ledger(other),
+    })
+}
+
+/// Records the certificate `report` earned in the ledger at `path`.
+fn record(path: &Path, report: &RunReport) -> Result<String, LedgerError> {
+    let Some(certificate) = &report.certificate else {
+        return Ok(format!(
+            "not recorded in {}: the run earned no certificate",
+            path.display()
+        ));
+    };
+    let line = ledger::append(path, certificate, ledger::lock::DEFAULT_WAIT)?;
+    Ok(format!(
+        "recorded the certificate of {} {} in {} (line {line})",
+        certificate.client_name,
+        certificate.certified_version,
+        path.display()
+    ))
+}
+
 /// The result of `mpcert run`.
 pub struct RunOutcome {
     /// The report.
     pub report: RunReport,
     /// Output files that could not be written (the run itself is complete).
     pub write_errors: Vec<String>,
+    /// What `--record` did: where the certificate was recorded, or why nothing was.
+    pub recorded: Option<String>,
+    /// Why the certificate the run earned could not be recorded (`--record`).
+    pub record_error: Option<LedgerError>,
 }
 
 impl RunOutcome {
     /// The exit code: the report's, or 3 when an output file could not be written.
     pub fn exit_code(&self) -> u8 {
-        if self.write_errors.is_empty() {
-            self.report.exit_code()
-        } else {
-            exit::INFRASTRUCTURE
+        match &self.record_error {
+            Some(e) if e.is_malformed() => exit::USAGE,
+            Some(_) => exit::INFRASTRUCTURE,
+            None if self.write_errors.is_empty() => self.report.exit_code(),
+            None => exit::INFRASTRUCTURE,
         }
     }
 }
@@ -125,6 +165,7 @@ pub async fn run(
     )?;
     check_output_dir("--junit", config.junit.as_deref())?;
     check_output_dir("--report", config.report.as_deref())?;
+    check_ledger(config.record.as_deref())?;
     let upstream = remote_upstream(&config).await?;
     // The embedded service admits only this run: it gets a fresh operator token of its own. For
     // a remote target it is the recording proxy: the same service, forwarding to the target.
@@ -150,6 +191,7 @@ pub async fn run(
         client_name: config.client_name.clone(),
         client_version: config.client_version.clone(),
         merchant_vat: config.merchant_vat.clone(),
+        integrator_client_ids: config.integrator_client_ids.clone(),
         service_url,
         service_token,
         custom_catalogue: matches!(config.catalogue, CatalogueSource::Dir(_)),
@@ -181,9 +223,16 @@ pub async fn run(
             write_errors.push(format!("--report: {e}"));
         }
     }
+    let (recorded, record_error) = match config.record.as_deref().map(|p| record(p, &report)) {
+        None => (None, None),
+        Some(Ok(note)) => (Some(note), None),
+        Some(Err(e)) => (None, Some(e)),
+    };
     Ok(RunOutcome {
         report,
         write_errors,
+        recorded,
+        record_error,
     })
 }
 

@@ -23,8 +23,11 @@ use crate::pos::constants::CERT_MERCHANT_VAT_DK;
         mpcert run --merchant-vat FI90000040                 certify as the Finnish merchant (EUR)\n  \
         mpcert run --client exec:'./my-client' --client-name 'My Till' --client-version 2.1.0\n  \
         mpcert validate --cases ./cases                      check a catalogue\n  \
-        mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n\n\
-        Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict."
+        mpcert serve --listen 127.0.0.1:8080                 develop a client against the service\n  \
+        mpcert run --client exec:'./my-client' --client-name 'My Till' --client-version 2.4.0 --record ledger.jsonl\n  \
+        mpcert gate --ledger ledger.jsonl --version-from Cargo.toml --requires payments\n\n\
+        Exit codes: 0 passed, 1 a case failed, 2 usage or catalogue error, 3 no trustworthy verdict,\n\
+        4 (gate) the version needs certification."
 )]
 pub struct Cli {
     /// What to do.
@@ -48,6 +51,11 @@ pub enum Command {
     /// 0600) for `--signing-key`, the public key (SubjectPublicKeyInfo PEM) for whoever checks
     /// the certificates. Existing files are never overwritten.
     Keygen(KeygenArgs),
+    /// Release gate: may this version ship? Exit 0 when the ledger holds a certificate of its
+    /// Major.Minor that meets every requirement, 4 when it needs certification (the message says
+    /// what is missing), 2 for a malformed ledger, version or manifest.
+    #[command(disable_version_flag = true)]
+    Gate(GateArgs),
 }
 
 /// Where the catalogue comes from.
@@ -127,6 +135,19 @@ pub struct RunArgs {
     /// Write the JSON RunReport here.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// When the run earns a certificate, append it to this ledger (JSON Lines, one certificate
+    /// a line; created when missing, locked with PATH.lock while written, never rewritten).
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// The integrator's MobilePay client id, sandbox or production (repeatable; public, not a
+    /// secret), recorded in the certificate; default: MPCERT_INTEGRATOR_CLIENT_IDS, comma-separated.
+    #[arg(
+        long = "integrator-client-id",
+        value_name = "GUID",
+        env = "MPCERT_INTEGRATOR_CLIENT_IDS",
+        value_delimiter = ','
+    )]
+    pub integrator_client_ids: Vec<String>,
     /// Stop after the first case that does not pass (the rest are reported skipped).
     #[arg(long)]
     pub fail_fast: bool,
@@ -171,6 +192,43 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ListFormat,
+}
+
+/// `mpcert gate`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("version_source").required(true).args(["version", "version_from"])))]
+pub struct GateArgs {
+    /// The ledger `mpcert run --record` writes (JSON Lines, one certificate a line).
+    #[arg(long, value_name = "PATH")]
+    pub ledger: PathBuf,
+    /// The version that is to ship (Major.Minor.Build; a leading `v` is allowed).
+    #[arg(long, value_name = "X.Y.Z")]
+    pub version: Option<String>,
+    /// Read the version that is to ship from this manifest: Cargo.toml, package.json,
+    /// pyproject.toml, *.csproj, pom.xml, build.gradle(.kts) or a plain VERSION file.
+    #[arg(long, value_name = "FILE")]
+    pub version_from: Option<PathBuf>,
+    /// A category the certificate must certify (repeatable, or comma-separated); the mandatory
+    /// onboarding is always required.
+    #[arg(long = "requires", value_name = "CATEGORY", num_args = 1.., value_delimiter = ',')]
+    pub requires: Vec<String>,
+    /// The profile the certificate must have been earned in: `strict` accepts only strict
+    /// certificates; `mobilepay` (the default) accepts both.
+    #[arg(long, value_enum, default_value = "mobilepay")]
+    pub profile: ProfileArg,
+    /// Accept only certificates earned in real time (time scale 1), not compressed runs.
+    #[arg(long)]
+    pub require_real_time: bool,
+    /// Accept certificates earned with a custom catalogue (--cases DIR); refused by default.
+    #[arg(long)]
+    pub allow_custom_catalogue: bool,
+    /// Accept only certificates that name this MobilePay (production) client id.
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
+    /// Accept only certificates signed by this public key (SubjectPublicKeyInfo PEM, as
+    /// `mpcert keygen` writes it): certificates a trusted certification service issued.
+    #[arg(long, value_name = "FILE")]
+    pub trust_key: Option<PathBuf>,
 }
 
 /// `mpcert serve`.

@@ -29,6 +29,10 @@ pub const CLIENT_NAME_ENV: &str = "MPCERT_CLIENT_NAME";
 /// The environment variable that names the version being certified when `--client-version` does not.
 pub const CLIENT_VERSION_ENV: &str = "MPCERT_CLIENT_VERSION";
 
+/// The environment variable `--integrator-client-id` falls back to: client ids separated by
+/// commas.
+pub const INTEGRATOR_CLIENT_IDS_ENV: &str = "MPCERT_INTEGRATOR_CLIENT_IDS";
+
 /// A flag has a value mpcert cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -113,6 +117,8 @@ pub struct RunConfig {
     pub client_name: String,
     /// The certification merchant to certify as (VAT number).
     pub merchant_vat: String,
+    /// The integrator's MobilePay client ids (lowercase GUIDs), recorded in the certificate.
+    pub integrator_client_ids: Vec<String>,
     /// The service.
     pub target: Target,
     /// The operator token to present to a standalone service.
@@ -127,6 +133,8 @@ pub struct RunConfig {
     pub junit: Option<PathBuf>,
     /// JSON report output.
     pub report: Option<PathBuf>,
+    /// The ledger a certificate the run earns is recorded in.
+    pub record: Option<PathBuf>,
     /// Stop after the first case that does not pass.
     pub fail_fast: bool,
     /// `--operation-timeout`, when given.
@@ -172,6 +180,24 @@ pub fn merchant_vat(value: &str) -> Result<String, UsageError> {
             )))
         }
     }
+}
+
+/// Checks `--integrator-client-id` values (or those of [`INTEGRATOR_CLIENT_IDS_ENV`]): each a
+/// GUID, kept lowercase, each once.
+pub fn integrator_client_ids(values: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut ids: Vec<String> = Vec::new();
+    for value in values.iter().map(|v| v.trim()) {
+        if !validate::is_guid(value) {
+            return Err(UsageError(format!(
+                "--integrator-client-id: `{value}` is not a MobilePay client id (a GUID, 8-4-4-4-12 hexadecimal digits)"
+            )));
+        }
+        let id = value.to_ascii_lowercase();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
 }
 
 /// Reads a secret token from the file a flag names, else from an environment variable's value;
@@ -321,6 +347,7 @@ impl RunConfig {
             client_version,
             client_name,
             merchant_vat: merchant_vat(&args.merchant_vat)?,
+            integrator_client_ids: integrator_client_ids(&args.integrator_client_ids)?,
             target,
             service_token,
             remote_access,
@@ -331,6 +358,7 @@ impl RunConfig {
             },
             junit: args.junit,
             report: args.report,
+            record: args.record,
             fail_fast: args.fail_fast,
             operation_timeout: args.operation_timeout.map(operation_timeout).transpose()?,
             signing_key,

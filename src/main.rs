@@ -12,7 +12,7 @@ use mpcert::config::{CatalogueSource, RunConfig, ServeConfig, signing};
 use mpcert::driver::Progress;
 use mpcert::report::console::{self, Verbosity};
 use mpcert::report::{CaseReport, RunMeta};
-use mpcert::{app, exit, list};
+use mpcert::{app, exit, gate, list};
 
 fn init_tracing(verbose: bool) {
     let default = if verbose {
@@ -135,8 +135,14 @@ async fn dispatch(command: Command) -> ExitCode {
                         console::certificate(&outcome.report, verbosity)
                     );
                     let _ = std::io::stdout().flush();
+                    if let Some(note) = &outcome.recorded {
+                        println!("{note}");
+                    }
                     for error in &outcome.write_errors {
                         eprintln!("mpcert: {error}");
+                    }
+                    if let Some(error) = &outcome.record_error {
+                        eprintln!("mpcert: --record: the certificate was not recorded: {error}");
                     }
                     ExitCode::from(outcome.exit_code())
                 }
@@ -195,6 +201,15 @@ async fn dispatch(command: Command) -> ExitCode {
                     fail(e, code)
                 }
             }
+        }
+        Command::Gate(args) => {
+            let outcome = gate::gate(&args);
+            if outcome.code == exit::PASSED {
+                println!("{}", outcome.message);
+            } else {
+                eprintln!("mpcert: {}", outcome.message);
+            }
+            ExitCode::from(outcome.code)
         }
         Command::Serve(args) => {
             let config = match ServeConfig::from_args(args) {

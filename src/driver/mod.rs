@@ -59,6 +59,8 @@ pub struct DriveSettings {
     pub client_version: String,
     /// The certification merchant to certify as (VAT number).
     pub merchant_vat: String,
+    /// The integrator's MobilePay client ids, recorded in the certificate.
+    pub integrator_client_ids: Vec<String>,
     /// The certification service's base URL.
     pub service_url: String,
     /// The token that lets this run create a session on the service, if it needs one.
@@ -211,6 +213,7 @@ fn session_request(catalogue: &Catalogue, plan: &Plan, settings: &DriveSettings)
             .map(|(category, case)| case_id(category, case))
             .collect(),
         merchant_vat: Some(settings.merchant_vat.clone()),
+        integrator_client_ids: settings.integrator_client_ids.clone(),
     }
 }
 

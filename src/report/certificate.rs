@@ -166,4 +166,57 @@ pub struct Certificate {
     /// has no signing key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<signature::CertificateSignature>,
+    /// The integrator's MobilePay client ids (sandbox and production) the client was declared
+    /// with: public identifiers, so a release gate can ask for a given production client id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrator_client_ids: Vec<String>,
+}
+
+/// Certificates for unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::report::selection::SelectedCategory;
+
+    /// A certificate of an integrator's exec client at `client_version` (Major.Minor.Build)
+    /// for `categories`, in the default profile, real time, with the built-in catalogue.
+    pub(crate) fn certificate(client_version: &str, categories: &[&str]) -> Certificate {
+        let certified_version = client_version
+            .rsplit_once('.')
+            .map_or(client_version, |(major_minor, _)| major_minor);
+        Certificate {
+            client_name: "Acme Till".into(),
+            client_version: client_version.into(),
+            certified_version: certified_version.into(),
+            adapter: AdapterInfo {
+                kind: AdapterKind::Exec,
+                command_digest: Some("ab".repeat(32)),
+            },
+            profile: Profile::Mobilepay,
+            catalogue: CatalogueProvenance::builtin(&"cd".repeat(32)),
+            time_scale: 1.0,
+            merchant_vat: "DK90000028".into(),
+            tool_version: "0.1.0".into(),
+            selection: Selection {
+                partial_run: false,
+                categories: (categories.iter())
+                    .map(|id| SelectedCategory {
+                        id: (*id).into(),
+                        selected: 2,
+                        cases: 2,
+                    })
+                    .collect(),
+            },
+            categories: (categories.iter())
+                .map(|id| CertifiedCategory {
+                    id: (*id).into(),
+                    cases: 2,
+                })
+                .collect(),
+            session_id: "4b0f2c7e-9d1a-4c3b-8e5f-6a7b8c9d0e1f".into(),
+            issued_at: "2026-03-01T10:00:00Z".into(),
+            integrator_client_ids: Vec::new(),
+            signature: None,
+        }
+    }
 }

@@ -396,6 +396,7 @@ mod tests {
             time_scale: 0.5,
             merchant_vat: "FI90000040".into(),
             tool_version: "0.1.0".into(),
+            integrator_client_ids: Vec::new(),
             selection,
             categories: vec![crate::report::CertifiedCategory {
                 id: "onboarding".into(),

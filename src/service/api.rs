@@ -138,6 +138,11 @@ fn check_identification(request: &SessionRequest) -> Result<(), String> {
     if !validate::is_valid_text(&request.client_name, 1, 36) {
         return Err("client name: use 1 to 36 characters of the PoS valid character set".into());
     }
+    if let Some(id) = (request.integrator_client_ids.iter()).find(|id| !validate::is_guid(id)) {
+        return Err(format!(
+            "integratorClientIds: `{id}` is not a GUID (8-4-4-4-12 hexadecimal digits)"
+        ));
+    }
     let digest = request.adapter.command_digest.as_deref();
     match request.adapter.kind {
         AdapterKind::Reference if request.client_name != REFERENCE_CLIENT_NAME => Err(format!(
@@ -252,6 +257,9 @@ pub async fn create(
         profile: request.profile,
         catalogue: provenance.clone(),
         merchant_vat: merchant_vat.to_string(),
+        integrator_client_ids: (request.integrator_client_ids.iter())
+            .map(|id| id.to_ascii_lowercase())
+            .collect(),
     };
     let session = Session::new(catalogue, selected, Clock::new(time_scale));
     let created = SessionHandle::create(identity, session);

@@ -81,6 +81,7 @@ pub fn issue(
         session_id: session_id.to_string(),
         issued_at: issued_at.to_string(),
         signature: None,
+        integrator_client_ids: identity.integrator_client_ids.clone(),
     })
 }
 
@@ -101,6 +102,8 @@ mod tests {
     use crate::service::clock::Clock;
     use crate::service::emulator::fixtures::{VAT, case, catalogue_of};
 
+    const CLIENT_ID: &str = "0b7f6c1e-55f3-4b6f-9a43-1d2c3b4a5f60";
+
     const ALL: [&str; 3] = ["onboarding/onboard", "payments/pay", "payments/cancel"];
 
     fn identity() -> Identity {
@@ -114,6 +117,7 @@ mod tests {
             profile: crate::catalogue::model::Profile::Mobilepay,
             catalogue: CatalogueProvenance::builtin("digest"),
             merchant_vat: VAT.into(),
+            integrator_client_ids: vec![CLIENT_ID.into()],
         }
     }
 
@@ -157,6 +161,10 @@ mod tests {
         assert_eq!(certificate.time_scale, 0.5);
         assert_eq!(certificate.merchant_vat, VAT);
         assert_eq!(certificate.session_id, "session-1");
+        assert_eq!(
+            certificate.integrator_client_ids,
+            vec![CLIENT_ID.to_string()]
+        );
         let categories: Vec<(&str, usize)> = certificate
             .categories
             .iter()

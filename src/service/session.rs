@@ -111,6 +111,8 @@ pub struct Identity {
     pub catalogue: CatalogueProvenance,
     /// The merchant the session certifies against.
     pub merchant_vat: String,
+    /// The integrator's MobilePay client ids, lowercase GUIDs.
+    pub integrator_client_ids: Vec<String>,
 }
 
 /// The mutable state of one session: its world and its case lifecycle.

@@ -32,6 +32,10 @@ pub struct SessionRequest {
     /// Danish one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_vat: Option<String>,
+    /// The integrator's MobilePay client ids (sandbox and production), as on the certification
+    /// website: public identifiers, not secrets, recorded in the certificate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrator_client_ids: Vec<String>,
 }
 
 fn default_profile() -> Profile {

@@ -104,6 +104,7 @@ fn integrator_account(standin: &Standin, ca: &Path) -> SessionCreated {
         },
         cases: crate::support::judged_cases(&["onboarding"]),
         merchant_vat: None,
+        integrator_client_ids: Vec::new(),
     };
     let url = format!("{}/certification/v1/sessions", standin.url);
     over_tls(ca, |http| async move {

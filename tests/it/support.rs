@@ -26,6 +26,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         client_version: "2.1.0".into(),
         client_name: REFERENCE_CLIENT_NAME.into(),
         merchant_vat: "DK90000028".into(),
+        integrator_client_ids: Vec::new(),
         target: Target::Embedded,
         service_token: None,
         remote_access: None,
@@ -33,6 +34,7 @@ pub fn config(conduct: Conduct, junit: Option<PathBuf>) -> RunConfig {
         profile: mpcert::catalogue::model::Profile::Mobilepay,
         junit,
         report: None,
+        record: None,
         fail_fast: false,
         operation_timeout: None,
         signing_key: None,
@@ -107,6 +109,23 @@ pub fn spawn_serve(args: &[&str]) -> (Child, BufReader<ChildStdout>, String) {
             panic!("mpcert serve did not say where it listens: {first:?}");
         }
     }
+}
+
+/// The built binary's quickest certification: the reference client's onboarding at the test
+/// time scale, quiet, with no integrator client ids from the environment; add flags and run it.
+pub fn onboarding_run() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mpcert"));
+    command
+        .args([
+            "run",
+            "-q",
+            "--time-scale",
+            "0.01",
+            "--category",
+            "onboarding",
+        ])
+        .env_remove("MPCERT_INTEGRATOR_CLIENT_IDS");
+    command
 }
 
 /// Reads a file that must exist.

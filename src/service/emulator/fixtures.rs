@@ -112,6 +112,7 @@ pub(crate) fn handle() -> Arc<SessionHandle> {
         profile: crate::catalogue::model::Profile::Mobilepay,
         catalogue: CatalogueProvenance::custom("fixture"),
         merchant_vat: VAT.to_string(),
+        integrator_client_ids: Vec::new(),
     };
     SessionHandle::create(identity, session()).handle
 }
