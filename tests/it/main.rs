@@ -5,6 +5,7 @@ mod cancellation;
 mod case_table;
 mod catalogue_errors;
 mod certified_like;
+mod ci_examples;
 mod cli;
 mod client_flags;
 mod driver_protocol;
