@@ -16,7 +16,7 @@ fn appending_creates_the_ledger_and_keeps_every_entry_byte_for_byte() -> TestRes
     // An entry written by a newer mpcert, with a field this one does not know, and no final
     // newline: it stays exactly as it is.
     let mut newer = serde_json::to_value(certificate("2.3.1", &["onboarding"]))?;
-    newer["signature"] = serde_json::json!({"alg": "ed25519", "value": "AAAA"});
+    newer["attestation"] = serde_json::json!({"kind": "future", "value": "AAAA"});
     let first = std::fs::read_to_string(&path)?;
     let kept = format!("{first}\n{newer}");
     std::fs::write(&path, &kept)?;
