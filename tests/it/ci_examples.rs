@@ -65,6 +65,29 @@ struct Invocation {
     words: Vec<String>,
 }
 
+/// Takes the `$…` at `i` into `text` (noting an expansion, and the array it names if any) and
+/// returns the index after it; a lone `$` is literal.
+fn take_expansion(
+    chars: &[char],
+    i: usize,
+    text: &mut String,
+    expanded: &mut bool,
+    array: &mut Option<String>,
+) -> usize {
+    match expansion(chars, i) {
+        Some((end, name)) => {
+            *expanded = true;
+            *array = name;
+            text.extend(&chars[i..end]);
+            end
+        }
+        None => {
+            text.push('$');
+            i + 1
+        }
+    }
+}
+
 /// Reads the expansion that starts at `chars[i]` (a `$`), returning its end and, for
 /// `${name[@]}`, the array's name; `None` when the `$` starts no expansion.
 fn expansion(chars: &[char], i: usize) -> Option<(usize, Option<String>)> {
@@ -155,18 +178,9 @@ fn tokenize(line: &str) -> Vec<Token> {
                                 text.push(chars[i + 1]);
                                 i += 2;
                             }
-                            '$' => match expansion(&chars, i) {
-                                Some((end, name)) => {
-                                    expanded = true;
-                                    array = name;
-                                    text.extend(&chars[i..end]);
-                                    i = end;
-                                }
-                                None => {
-                                    text.push('$');
-                                    i += 1;
-                                }
-                            },
+                            '$' => {
+                                i = take_expansion(&chars, i, &mut text, &mut expanded, &mut array)
+                            }
                             other => {
                                 text.push(other);
                                 i += 1;
@@ -179,18 +193,7 @@ fn tokenize(line: &str) -> Vec<Token> {
                     text.extend(chars.get(i + 1));
                     i += 2;
                 }
-                '$' => match expansion(&chars, i) {
-                    Some((end, name)) => {
-                        expanded = true;
-                        array = name;
-                        text.extend(&chars[i..end]);
-                        i = end;
-                    }
-                    None => {
-                        text.push('$');
-                        i += 1;
-                    }
-                },
+                '$' => i = take_expansion(&chars, i, &mut text, &mut expanded, &mut array),
                 other => {
                     text.push(other);
                     i += 1;
