@@ -25,13 +25,16 @@ fn check(body: &InitiatePaymentRequest) -> Result<(), ErrorCode> {
     if !validate::is_valid_text(&body.order_id, 1, 36) {
         return Err(ErrorCode::InvalidOrderId);
     }
-    if !validate::is_valid_amount(body.amount) {
+    check_amount_and_label(body.amount, body.merchant_payment_label.as_deref())
+}
+
+/// The amount and the optional portal label of an initiate or a ready.
+pub(super) fn check_amount_and_label(amount: f64, label: Option<&str>) -> Result<(), ErrorCode> {
+    if !validate::is_valid_amount(amount) {
         return Err(ErrorCode::InvalidAmount);
     }
-    if let Some(label) = &body.merchant_payment_label {
-        if !validate::is_valid_text(label, 0, 36) {
-            return Err(ErrorCode::InvalidPaymentLabel);
-        }
+    if label.is_some_and(|label| !validate::is_valid_text(label, 0, 36)) {
+        return Err(ErrorCode::InvalidPaymentLabel);
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::service::session::Session;
 use crate::service::world::Payment;
 
 use super::scope::{self, Caller};
-use super::{ApiAnswer, ApiRequest, checkin, parse_body};
+use super::{ApiAnswer, ApiRequest, checkin, parse_body, payments};
 
 fn check_prepare(body: &PreparePaymentRequest) -> Result<(), ErrorCode> {
     if !validate::is_guid(&body.pos_id) {
@@ -74,22 +74,10 @@ pub fn prepare(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<
     Ok(Some(json!({ "paymentId": id })))
 }
 
-fn check_ready(body: &PaymentReadyRequest) -> Result<(), ErrorCode> {
-    if !validate::is_valid_amount(body.amount) {
-        return Err(ErrorCode::InvalidAmount);
-    }
-    if let Some(label) = &body.merchant_payment_label {
-        if !validate::is_valid_text(label, 0, 36) {
-            return Err(ErrorCode::InvalidPaymentLabel);
-        }
-    }
-    Ok(())
-}
-
 /// `POST /payments/{paymentid}/ready`.
 pub fn ready(session: &mut Session, caller: &Caller<'_>, request: &ApiRequest<'_>) -> ApiAnswer {
     let body: PaymentReadyRequest = parse_body(request.body)?;
-    check_ready(&body)?;
+    payments::check_amount_and_label(body.amount, body.merchant_payment_label.as_deref())?;
     let id = scope::payment_mut(
         session.world_mut(),
         caller,
