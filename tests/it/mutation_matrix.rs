@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use mpcert::catalogue::Operation;
 use mpcert::catalogue::model::Profile;
 use mpcert::client::reference::{Conduct, Misbehaviour};
 use mpcert::config::RunConfig;
@@ -16,8 +17,8 @@ use mpcert::driver::plan::OUTSIDE_PROFILE;
 use mpcert::report::Verdict;
 
 use crate::support::{
-    FAST, assert_generated_section, cases_holding, config, one_heavy_test_at_a_time_blocking,
-    rules, run,
+    FAST, assert_generated_section, cases_holding, cases_with_step, config,
+    one_heavy_test_at_a_time_blocking, rules, run,
 };
 
 /// What happens to the cases a misbehaviour neither targets nor knocks over.
@@ -52,6 +53,8 @@ enum Cases {
     Listed(&'static [&'static str]),
     /// Every case whose backend holds the answer of a write (POST, PUT, DELETE).
     HeldWrites,
+    /// Every case with a step of this operation.
+    WithStep(Operation),
     /// Every case of the catalogue.
     Every,
 }
@@ -61,6 +64,7 @@ impl Cases {
         match self {
             Cases::Listed(ids) => ids.contains(&id),
             Cases::HeldWrites => cases_holding(|e| !e.is_read()).iter().any(|c| c == id),
+            Cases::WithStep(op) => cases_with_step(op).iter().any(|c| c == id),
             Cases::Every => true,
         }
     }
@@ -125,47 +129,12 @@ const CASES_POLLED_TO_AN_END: &[&str] = &[
     "refunds/refund-lost-payment-id",
 ];
 
-const CASES_THAT_INITIATE: &[&str] = &[
-    "payments/payment-complete",
-    "payments/payment-user-cancelled",
-    "payments/payment-client-cancel",
-    "payments/payment-cleanup-active",
-    "payments/payment-held-poll",
-    "payments/payment-capture-retry",
-    "payments/payment-no-partial-capture",
-    "payments/payment-partial-capture",
-    "payments/payment-unexpected-status",
-    "payments-with-restrictions/restr-debit-disallowed",
-    "payments-with-restrictions/restr-credit-disallowed",
-    "payments-with-restrictions/restr-user-cancelled",
-    "payments-with-restrictions/restr-user-retries-card",
-    "payments-with-restrictions/restr-retry",
-    "refunds/refund-complete",
-    "refunds/refund-cancel",
-    "refunds/refund-cancel-lost-id",
-    "refunds/refund-partial-multiple",
-    "refunds/refund-capture-retry",
-    "refunds/refund-lost-payment-id",
-];
-
 const CASES_WITH_RESTRICTIONS: &[&str] = &[
     "payments-with-restrictions/restr-debit-disallowed",
     "payments-with-restrictions/restr-credit-disallowed",
     "payments-with-restrictions/restr-user-cancelled",
     "payments-with-restrictions/restr-user-retries-card",
     "payments-with-restrictions/restr-retry",
-    "prepared-payments-with-restrictions/prepared-restr-debit",
-    "prepared-payments-with-restrictions/prepared-restr-credit",
-    "prepared-payments-with-restrictions/prepared-restr-user-cancelled",
-    "prepared-payments-with-restrictions/prepared-restr-user-retries-card",
-];
-
-const CASES_THAT_PREPARE: &[&str] = &[
-    "prepared-payments/prepared-complete",
-    "prepared-payments/prepared-user-cancelled",
-    "prepared-payments/prepared-client-cancel",
-    "prepared-payments/prepared-ready-before-checkin",
-    "prepared-payments/prepared-ready-retry",
     "prepared-payments-with-restrictions/prepared-restr-debit",
     "prepared-payments-with-restrictions/prepared-restr-credit",
     "prepared-payments-with-restrictions/prepared-restr-user-cancelled",
@@ -275,7 +244,7 @@ const MATRIX: &[Row] = &[
     },
     Row {
         misbehaviour: Misbehaviour::CaptureBeforeReserved,
-        catches: Cases::Listed(CASES_THAT_INITIATE),
+        catches: Cases::WithStep(Operation::Pay),
         also_fails: &[],
         elsewhere: Elsewhere::Pass,
     },
@@ -311,7 +280,7 @@ const MATRIX: &[Row] = &[
     },
     Row {
         misbehaviour: Misbehaviour::RestrictionsOnPrepare,
-        catches: Cases::Listed(CASES_THAT_PREPARE),
+        catches: Cases::WithStep(Operation::Prepare),
         also_fails: &[],
         elsewhere: Elsewhere::Pass,
     },

@@ -175,24 +175,33 @@ pub fn builtin_case_count() -> usize {
     catalogue.categories.iter().map(|c| c.cases.len()).sum()
 }
 
+/// The full ids of the built-in cases `wanted` picks, in catalogue order.
+fn builtin_cases(wanted: impl Fn(&mpcert::catalogue::Case) -> bool) -> Vec<String> {
+    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
+    (catalogue.categories.iter())
+        .flat_map(|category| {
+            (category.cases.iter())
+                .filter(|located| wanted(&located.case))
+                .map(|located| format!("{}/{}", category.header.id, located.case.id))
+        })
+        .collect()
+}
+
 /// The full ids of the built-in cases whose backend holds the answer of an endpoint that `held`
 /// accepts, in catalogue order.
 pub fn cases_holding(held: impl Fn(mpcert::pos::Endpoint) -> bool) -> Vec<String> {
     use mpcert::catalogue::model::FaultReply;
-    let catalogue = mpcert::catalogue::builtin::load().unwrap_or_else(|e| panic!("{e}"));
-    let mut ids = Vec::new();
-    for category in &catalogue.categories {
-        for located in &category.cases {
-            let holds = located.case.backend.faults.iter().any(|fault| {
-                fault.replies.contains(&FaultReply::Hold200)
-                    && mpcert::pos::Endpoint::parse(&fault.on).is_some_and(&held)
-            });
-            if holds {
-                ids.push(format!("{}/{}", category.header.id, located.case.id));
-            }
-        }
-    }
-    ids
+    builtin_cases(|case| {
+        case.backend.faults.iter().any(|fault| {
+            fault.replies.contains(&FaultReply::Hold200)
+                && mpcert::pos::Endpoint::parse(&fault.on).is_some_and(&held)
+        })
+    })
+}
+
+/// The full ids of the built-in cases with a step of `op`, in catalogue order.
+pub fn cases_with_step(op: mpcert::catalogue::Operation) -> Vec<String> {
+    builtin_cases(|case| case.steps.iter().any(|step| step.op == op))
 }
 
 /// How many cases of the built-in catalogue the default profile judges.
